@@ -16,4 +16,8 @@ d = { 'settings': { 'branch': 'main',
                                       'huggingtweets.models.embedded_model_dir': ( 'models.html#embedded_model_dir',
                                                                                    'huggingtweets/models.py'),
                                       'huggingtweets.models.load_base': ('models.html#load_base', 'huggingtweets/models.py'),
-                                      'huggingtweets.models.resolve_base': ('models.html#resolve_base', 'huggingtweets/models.py')}}}
+                                      'huggingtweets.models.resolve_base': ('models.html#resolve_base', 'huggingtweets/models.py')},
+            'huggingtweets.sources': { 'huggingtweets.sources.Post': ('sources.html#post', 'huggingtweets/sources.py'),
+                                       'huggingtweets.sources.Post.from_dict': ('sources.html#post.from_dict', 'huggingtweets/sources.py'),
+                                       'huggingtweets.sources.Post.to_dict': ('sources.html#post.to_dict', 'huggingtweets/sources.py'),
+                                       'huggingtweets.sources.Profile': ('sources.html#profile', 'huggingtweets/sources.py')}}}
