@@ -10,7 +10,7 @@ __all__ = ['KEPT', 'DOWNLOADED', 'MIN_CHARS', 'WARN_CHARS', 'MAX_ACCOUNTS', 'PLO
            'NotEnoughTextWarning', 'check_enough', 'BotDataset', 'build_dataset', 'training_text', 'plot_lengths',
            'plot_timeline', 'plot_stats', 'save_plots']
 
-# %% ../nbs/02_dataset.ipynb #b82fad61
+# %% ../nbs/02_dataset.ipynb #3f054592
 import html, random, re, warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,7 +22,7 @@ from rich.table import Table
 from .core import HuggingTweetsError
 from .sources import Post, Profile
 
-# %% ../nbs/02_dataset.ipynb #3d479992
+# %% ../nbs/02_dataset.ipynb #a756003c
 _LINK_LINE = re.compile(r'^[ \t]*https?://\S+[ \t]*(?:\r?\n|$)', re.M | re.I)
 _LINK = re.compile(r'https?://\S+', re.I)
 _MENTIONS = re.compile(r'^(?:@[\w.@-]+(?:[,:]?\s+|$))+')
@@ -42,7 +42,7 @@ def clean_text(text:str,            # a post as written
     if strip_mentions: text = _MENTIONS.sub('', text.lstrip())
     return _tidy_lines(text) if allow_newlines else ' '.join(text.split())
 
-# %% ../nbs/02_dataset.ipynb #cd1ef047
+# %% ../nbs/02_dataset.ipynb #416072f3
 def is_repost(post:Post)->bool:
     "Whether `post` repeats someone else's post: flagged by its source, or a retweet starting with `RT @`"
     return post.is_repost or post.text.startswith('RT @')
@@ -58,7 +58,7 @@ def is_boring(text:str,   # a cleaned post
             if n >= min_words: return False
     return True
 
-# %% ../nbs/02_dataset.ipynb #63101011
+# %% ../nbs/02_dataset.ipynb #9cf4a6fb
 KEPT, DOWNLOADED = 'Tweets kept', 'Tweets downloaded'
 
 def _dropped_rows(account)->list[str]: return [k for k in account.stats if k not in (DOWNLOADED, KEPT)]
@@ -85,7 +85,7 @@ class CleanAccount:
     def __repr__(self): return (f'CleanAccount(@{self.handle}: {self.stats[KEPT]} of {self.stats[DOWNLOADED]} posts kept, '
                                 f'{self.chars:,} characters)')
 
-# %% ../nbs/02_dataset.ipynb #7f77f9c6
+# %% ../nbs/02_dataset.ipynb #b9378b7f
 def _fate(post, text, seen, drop_replies, dedupe)->str:
     "The stats row a post falls in, given its cleaned `text` and the texts `seen` so far"
     if is_repost(post): return 'Retweets'
@@ -117,7 +117,7 @@ def clean_account(profile:Profile,      # the account
     opts = dict(allow_newlines=allow_newlines, drop_replies=drop_replies, strip_mentions=strip_mentions, dedupe=dedupe)
     return CleanAccount(profile, texts, stats, times, lengths, fates, opts)
 
-# %% ../nbs/02_dataset.ipynb #64e8934a
+# %% ../nbs/02_dataset.ipynb #759d6556
 _ROWS = [DOWNLOADED, 'Retweets', 'Replies', 'Short tweets', 'Duplicates', KEPT]
 
 def _stat_rows(accounts)->list[str]:
@@ -142,13 +142,13 @@ class StatsTable:
 
     def to_dict(self)->dict: return {'accounts': [account_meta(a) for a in self.accounts]}
 
-# %% ../nbs/02_dataset.ipynb #71291f57
+# %% ../nbs/02_dataset.ipynb #be1f05e8
 def stats_table(accounts:CleanAccount|list[CleanAccount], # one account or several
                )->StatsTable:
     "The stats table of `accounts`, ready to display anywhere"
     return StatsTable([accounts] if isinstance(accounts, CleanAccount) else accounts)
 
-# %% ../nbs/02_dataset.ipynb #3cfb7c2a
+# %% ../nbs/02_dataset.ipynb #ed1fe781
 def _md_row(cells): return '| ' + ' | '.join(str(c).replace('|', '\\|') for c in cells) + ' |'
 
 @patch
@@ -158,7 +158,7 @@ def markdown(self:StatsTable)->str:
 
 StatsTable._repr_markdown_ = StatsTable.__str__ = StatsTable.markdown
 
-# %% ../nbs/02_dataset.ipynb #1c087580
+# %% ../nbs/02_dataset.ipynb #5bc04c6a
 @patch
 def html(self:StatsTable)->str:
     "The table in HTML"
@@ -177,7 +177,7 @@ def rich(self:StatsTable)->Table:
 
 StatsTable._repr_html_, StatsTable.__rich__ = StatsTable.html, StatsTable.rich
 
-# %% ../nbs/02_dataset.ipynb #5c0d1396
+# %% ../nbs/02_dataset.ipynb #4b832db9
 def examples(account:CleanAccount, # a cleaned account
              n=8,                  # how many
              seed=0,               # the random seed
@@ -185,7 +185,7 @@ def examples(account:CleanAccount, # a cleaned account
     "A seeded random choice of an account's kept posts"
     return random.Random(seed).sample(account.texts, min(n, len(account.texts)))
 
-# %% ../nbs/02_dataset.ipynb #045d4a31
+# %% ../nbs/02_dataset.ipynb #83805428
 MIN_CHARS, WARN_CHARS = 6_000, 40_000
 
 class NotEnoughTextWarning(UserWarning):
@@ -209,7 +209,7 @@ def check_enough(account:CleanAccount, # a cleaned account
         return (f"@{account.handle}: only {chars:,} characters of text kept from {s[KEPT]:,} posts (at least "
                 f"{warn_chars:,} recommended); the bot may copy posts or sound generic. More posts would help.")
 
-# %% ../nbs/02_dataset.ipynb #7d26b7fc
+# %% ../nbs/02_dataset.ipynb #33f012e7
 MAX_ACCOUNTS = 3
 
 def _split(texts, valid_pct, rng)->tuple[list, list]:
@@ -226,7 +226,7 @@ def _oversample(texts, target, rng)->list[str]:
         if n + len(t) <= target: out.append(t); n += len(t)
     return out
 
-# %% ../nbs/02_dataset.ipynb #2e45d8e9
+# %% ../nbs/02_dataset.ipynb #3acf29ff
 @dataclass
 class BotDataset:
     "The texts a bot is trained and evaluated on, from one to three cleaned accounts"
@@ -242,7 +242,7 @@ class BotDataset:
 
     def __repr__(self): return f'BotDataset({self.name!r}: {len(self.train):,} train, {len(self.valid):,} valid)'
 
-# %% ../nbs/02_dataset.ipynb #8d8ab44b
+# %% ../nbs/02_dataset.ipynb #fa5ad8a7
 def _check_accounts(accounts):
     "Fail unless there are one to three accounts with different handles"
     handles = [a.handle for a in accounts]
@@ -278,14 +278,14 @@ def build_dataset(accounts:list[CleanAccount], # one to three cleaned accounts
     name = '-'.join(sorted((a.handle for a in accounts), key=str.lower))
     return BotDataset(name, train, valid, accounts, {h: sum(map(len, tr)) for h,tr in trains.items()})
 
-# %% ../nbs/02_dataset.ipynb #85e8296c
+# %% ../nbs/02_dataset.ipynb #586dd3e1
 def training_text(texts:list[str],     # the posts, one document each
                   sep='<|endoftext|>', # the base model's document separator
                  )->str:
     "Join posts into one training text, each between separators"
     return sep + sep.join(texts) + sep if texts else ''
 
-# %% ../nbs/02_dataset.ipynb #74d5cc64
+# %% ../nbs/02_dataset.ipynb #387ad818
 _COLORS = {KEPT: '#2a9d8f', 'Retweets': '#e9c46a', 'Short tweets': '#f4a261', 'Replies': '#8ab17d', 'Duplicates': '#e76f51'}
 
 def _color(fate:str)->str: return _COLORS.get(fate, '#999999')
@@ -298,7 +298,7 @@ def _figure(n_rows:int, height=2.6)->Figure:
     fig.subplots(n_rows, 1, squeeze=False)
     return fig
 
-# %% ../nbs/02_dataset.ipynb #f12d4b5e
+# %% ../nbs/02_dataset.ipynb #e2862e55
 def plot_lengths(accounts:CleanAccount|list[CleanAccount], # one account or several
                 )->Figure:
     "Histogram of post lengths after cleaning, kept posts and each kind of dropped post stacked"
@@ -315,7 +315,7 @@ def plot_lengths(accounts:CleanAccount|list[CleanAccount], # one account or seve
     fig.axes[-1].set_xlabel('characters')
     return fig
 
-# %% ../nbs/02_dataset.ipynb #b72354f3
+# %% ../nbs/02_dataset.ipynb #06c3fb6b
 def _bucket(t:datetime, daily:bool)->datetime:
     "The first moment of `t`'s day or month"
     return t.replace(hour=0, minute=0, second=0, microsecond=0, **({} if daily else {'day': 1}))
@@ -338,7 +338,7 @@ def plot_timeline(accounts:CleanAccount|list[CleanAccount], # one account or sev
         ax.legend(fontsize='small')
     return fig
 
-# %% ../nbs/02_dataset.ipynb #6fe8562e
+# %% ../nbs/02_dataset.ipynb #e210fd02
 def plot_stats(accounts:CleanAccount|list[CleanAccount], # one account or several
               )->Figure:
     "One bar per account of where its downloaded posts went: kept, or each reason for dropping"
@@ -357,7 +357,7 @@ def plot_stats(accounts:CleanAccount|list[CleanAccount], # one account or severa
     fig.legend(fontsize='small', ncols=5, loc='outside lower center')
     return fig
 
-# %% ../nbs/02_dataset.ipynb #03c1d566
+# %% ../nbs/02_dataset.ipynb #6b32a243
 PLOTS = {'lengths.png': plot_lengths, 'timeline.png': plot_timeline, 'stats.png': plot_stats}
 
 def save_plots(accounts:CleanAccount|list[CleanAccount], # one account or several
