@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from fastcore.basics import patch
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from rich.table import Table
 from .core import HuggingTweetsError
 from .sources import Post, Profile
@@ -308,7 +310,7 @@ def plot_lengths(accounts:CleanAccount|list[CleanAccount], # one account or seve
     bins = [i * max(1, -(-top // 40)) for i in range(42)]
     for ax,a in zip(fig.axes, accounts):
         fates = [KEPT] + _dropped_rows(a)
-        ax.hist([[l for l,f in zip(a.lengths, a.fates) if f == k] for k in fates], bins=bins, stacked=True,
+        ax.hist([[l for l,f in zip(a.lengths, a.fates) if f == k] for k in fates], bins=bins, stacked=True, histtype='stepfilled',
                 color=[_color(k) for k in fates], label=[f'{k} ({a.stats[k]:,})' for k in fates])
         ax.set(title=f'@{a.handle}: post length after cleaning', ylabel='posts')
         ax.legend(fontsize='small')
@@ -332,9 +334,12 @@ def plot_timeline(accounts:CleanAccount|list[CleanAccount], # one account or sev
         dropped = Counter(_bucket(t, daily) for t,f in zip(a.times, a.fates) if t is not None and f != KEPT)
         xs = sorted(kept.keys() | dropped.keys())
         width = 0.8 if daily else 25
-        ax.bar(xs, [kept[x] for x in xs], width, color=_color(KEPT), label='kept')
-        ax.bar(xs, [dropped[x] for x in xs], width, bottom=[kept[x] for x in xs], color='#bbbbbb', label='dropped')
+        ax.bar(xs, [kept[x] for x in xs], width, align='edge', color=_color(KEPT), label='kept')
+        ax.bar(xs, [dropped[x] for x in xs], width, align='edge', bottom=[kept[x] for x in xs], color='#bbbbbb', label='dropped')
         ax.set(title=f'@{a.handle}: posts per {"day" if daily else "month"}', ylabel='posts')
+        ax.xaxis.set_major_locator(loc := AutoDateLocator(maxticks=10))
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(loc))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize='small')
     return fig
 

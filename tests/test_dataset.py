@@ -3,7 +3,7 @@
 The independent count below re-implements the original huggingtweets rules the way its 2020 notebook wrote
 them (four link regexes applied in turn, `html.unescape`, `' '.join(text.split())`, `RT @` retweets, fewer than
 three words without `http`/`@`/`#`), plus de-duplication, and reads the X archive's JSON itself."""
-import html, json, re
+import html, importlib, json, re, zipfile
 from datetime import datetime, timedelta, timezone
 import pytest
 from PIL import Image
@@ -13,6 +13,7 @@ from huggingtweets.dataset import (clean_account, stats_table, save_plots, build
 from huggingtweets.sources import Post, Profile
 
 ALROCAR = ROOT.parent/'shared/data/x_archive/alrocar'
+SAMPLE = ROOT/'huggingtweets/data/sample_archive.zip'
 
 def original_clean(text):
     "The original's `clean_tweet`: links (four variants), entities, whitespace"
@@ -44,6 +45,23 @@ def read_archive_tweets(folder):
     "`(full_text, retweeted)` of every tweet in an X archive folder, read straight from its JSON"
     s = (folder/'data/tweets.js').read_text(encoding='utf-8')
     return [(d['tweet']['full_text'], d['tweet'].get('retweeted', False)) for d in json.loads(s[s.index('['):])]
+
+def _x_time(s): return datetime.strptime(s, '%a %b %d %H:%M:%S %z %Y')
+
+def read_sample_tweets(zip_path):
+    "`(full_text, retweeted)` of every tweet in a zipped X archive, a long post's text taken from note-tweet.js"
+    with zipfile.ZipFile(zip_path) as z: js = {n: z.read(n).decode('utf-8') for n in z.namelist()}
+    load = lambda s: json.loads(s[s.index('['):])
+    notes = {datetime.fromisoformat(n['noteTweet']['createdAt'].replace('Z', '+00:00')): n['noteTweet']['core']['text']
+             for n in load(js.get('data/note-tweet.js', '[]'))}
+    tweets = [d['tweet'] for d in load(js['data/tweets.js'])]
+    return [(notes.get(_x_time(t['created_at']), t['full_text']), t.get('retweeted', False)) for t in tweets]
+
+def download():
+    "`huggingtweets.sources.download`, once the sources stage has it"
+    sources = importlib.import_module('huggingtweets.sources')
+    if not hasattr(sources, 'download'): pytest.skip('huggingtweets.sources has no `download` yet')
+    return sources.download
 
 def table_numbers(markdown):
     "Row name -> list of numbers, parsed from a printed Markdown stats table"
@@ -78,20 +96,19 @@ def test_alrocar_posts_independent_count(alrocar_items):
     assert nums[KEPT] == [expected[KEPT]]
 
 def test_save_plots(tmp_path, alrocar_items):
-    "The three pictures are written as real PNGs, for one account and for three"
+    "The three pictures are written as real PNGs"
     t0 = datetime(2022, 6, 1, tzinfo=timezone.utc)
     posts = [Post(str(i), text, t0 + timedelta(hours=10 * i), 'alrocar', 'archive') for i,(text,_) in enumerate(alrocar_items)]
     acc = clean_account(Profile('alrocar', 'alrocar', 'archive'), posts)
     small = clean_account(Profile('bob', 'Bob', 'file'), posts[:50], drop_replies=True)
-    for accounts, folder in [(acc, tmp_path/'one'), ([acc, small, acc], tmp_path/'three')]:
-        paths = save_plots(accounts, folder)
-        assert [p.name for p in paths] == ['lengths.png', 'timeline.png', 'stats.png']
-        for p in paths:
-            im = Image.open(p)
-            assert im.format == 'PNG' and im.width >= 600 and im.height >= 150
-            assert len(im.convert('RGB').getcolors(1 << 20)) > 20  # drawn on, not blank
-        im = Image.open(folder/'lengths.png').convert('RGB')
-        assert any(c == (0x2a, 0x9d, 0x8f) for _,c in im.getcolors(1 << 20))  # kept posts' colour is there
+    paths = save_plots([acc, small], tmp_path/'bot')
+    assert [p.name for p in paths] == ['lengths.png', 'timeline.png', 'stats.png']
+    for p in paths:
+        im = Image.open(p)
+        assert im.format == 'PNG' and im.width >= 600 and im.height >= 150
+        colors = {c for _,c in im.convert('RGB').getcolors(1 << 20)}
+        assert len(colors) > 20 and (0x2a, 0x9d, 0x8f) in colors  # drawn on, with the kept posts' colour
+    assert Image.open(paths[0]).height > Image.open(paths[2]).height  # one panel per account
 
 def test_examples_and_enough(alrocar_items):
     "A real account: eight kept examples, and its amount of text judged"
@@ -102,3 +119,20 @@ def test_examples_and_enough(alrocar_items):
     assert len(ex) == 8 and set(ex) <= set(acc.texts)
     warning = check_enough(acc)
     assert (warning is None) == (acc.chars >= 40_000)
+
+@pytest.mark.parametrize('spec', ['archive:sample', 'alrocar'])
+def test_download_table_matches_independent_count(spec, tmp_path, monkeypatch, capsys):
+    "The table printed for a downloaded archive adds up and matches the independent count of the archive's own JSON"
+    monkeypatch.setenv('HUGGINGTWEETS_CACHE', str(tmp_path))
+    if spec == 'alrocar':
+        if not (ALROCAR/'data/tweets.js').exists(): pytest.skip(f'{ALROCAR} is not here')
+        spec, items = f'archive:{ALROCAR}', read_archive_tweets(ALROCAR)
+    else: items = read_sample_tweets(SAMPLE)
+    profile, posts = download()(spec)
+    acc = clean_account(profile, posts)
+    print(stats_table(acc).markdown())
+    nums = check_table([acc])
+    expected, kept = independent_count(items)
+    assert {k: v[0] for k,v in nums.items()} == expected
+    assert sorted(t.replace(' ', '') for t in acc.texts) == sorted(t.replace(' ', '') for t in kept)
+    assert 'Tweets kept' in capsys.readouterr().out
