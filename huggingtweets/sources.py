@@ -8,7 +8,7 @@ Docs: https://huggingtweets.github.io/huggingtweets/sources.html.md"""
 __all__ = ['BSKY_API', 'Post', 'Profile', 'Account', 'parse_account', 'parse_time', 'sample_archive', 'read_archive', 'html_text',
            'read_file', 'x_bearer_token', 'download', 'download_summary']
 
-# %% ../nbs/01_sources.ipynb #f8d7ba95
+# %% ../nbs/01_sources.ipynb #3c04a7ed
 import csv, html, json, math, os, re, sys, time, zipfile
 from dataclasses import dataclass, asdict
 from datetime import datetime, timedelta, timezone
@@ -20,7 +20,7 @@ from tqdm import tqdm
 from . import __version__
 from .core import HuggingTweetsError, cache_dir
 
-# %% ../nbs/01_sources.ipynb #f2e55283
+# %% ../nbs/01_sources.ipynb #d82a050a
 @dataclass(frozen=True)
 class Post:
     "One post of an account, from any source"
@@ -41,7 +41,7 @@ class Post:
         "The post from `to_dict`'s output"
         return cls(**{**d, 'created_at': datetime.fromisoformat(d['created_at'])})
 
-# %% ../nbs/01_sources.ipynb #81d9c0c8
+# %% ../nbs/01_sources.ipynb #9ee8a36d
 @dataclass(frozen=True)
 class Profile:
     "The account whose posts were gathered"
@@ -50,7 +50,7 @@ class Profile:
     source: str                 # where it came from, as in `Post.source`
     avatar_url: str|None=None   # the avatar picture's address, when known
 
-# %% ../nbs/01_sources.ipynb #7165ccd3
+# %% ../nbs/01_sources.ipynb #cd3ac921
 @dataclass(frozen=True)
 class Account:
     "An account to read: which source, and whom"
@@ -66,7 +66,7 @@ class Account:
         "The account's name in the cache"
         return (f'{self.name}@{self.server}' if self.server else self.name).lower()
 
-# %% ../nbs/01_sources.ipynb #067df625
+# %% ../nbs/01_sources.ipynb #95cc0870
 _X_HANDLE = re.compile(r'[A-Za-z0-9_]{1,15}')
 _BSKY_HANDLE = re.compile(r'(did:[a-z]+:[A-Za-z0-9._:%-]+|([A-Za-z0-9-]+\.)+[A-Za-z][A-Za-z0-9-]*)')
 _MASTODON = re.compile(r'@?([A-Za-z0-9_.-]+)@([A-Za-z0-9.-]+\.[A-Za-z0-9-]+(:\d+)?)')
@@ -105,7 +105,7 @@ def parse_account(spec:str, # how the user named the account, e.g. '@user', 'bsk
     if re.fullmatch(r'\w+', handle): return _named('x', handle, spec)
     raise _bad_account(spec)
 
-# %% ../nbs/01_sources.ipynb #1d1ae5c3
+# %% ../nbs/01_sources.ipynb #36a5f482
 def parse_time(value, # 'Sun Dec 31 14:36:59 +0000 2023', '2024-05-10T22:14:03.512Z', or Unix seconds
               )->datetime:  # timezone-aware
     "A time in any format the sources use, as a timezone-aware `datetime`"
@@ -116,12 +116,12 @@ def parse_time(value, # 'Sun Dec 31 14:36:59 +0000 2023', '2024-05-10T22:14:03.5
     except ValueError: d = datetime.fromisoformat(s.replace(' UTC', '+00:00'))
     return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
 
-# %% ../nbs/01_sources.ipynb #ca64e22c
+# %% ../nbs/01_sources.ipynb #d3708bce
 def sample_archive()->Path:
     "The bundled sample X archive: 428 posts of a fictional account, @crumbsandcomets"
     return Path(str(files('huggingtweets')/'data'/'sample_archive.zip'))
 
-# %% ../nbs/01_sources.ipynb #ff3cc3e0
+# %% ../nbs/01_sources.ipynb #cbc23b31
 _WANTED = re.compile(r'(tweets?|note-tweet|account|profile)(-part\d+)?\.js')
 _FROM_X = "download it again from X (Settings → Your account → Download an archive of your data)"
 
@@ -142,7 +142,7 @@ def _archive_texts(path:Path, label)->dict[str,str]:
     data = path/'data' if (path/'data').is_dir() else path
     return {f.name: f.read_text(encoding='utf-8-sig') for f in sorted(data.glob('*.js')) if _WANTED.fullmatch(f.name)}
 
-# %% ../nbs/01_sources.ipynb #18c65714
+# %% ../nbs/01_sources.ipynb #e167e9ec
 def _read_js(name:str, text:str, label)->list:
     "The list inside one archive file: `window.YTD.tweets.part0 = [...]`"
     cut = text.index('=') + 1 if text.lstrip().startswith('window.') else 0
@@ -153,7 +153,7 @@ def _read_js(name:str, text:str, label)->list:
     if not isinstance(items, list): raise HuggingTweetsError(f"{label}: data/{name} should hold a list of entries, not {type(items).__name__}: {_FROM_X}.")
     return items
 
-# %% ../nbs/01_sources.ipynb #d46966c1
+# %% ../nbs/01_sources.ipynb #72920183
 def _archive_post(entry:dict, handle:str, where:str)->Post:
     "The `Post` of one `tweets.js` entry"
     t = entry.get('tweet', entry)
@@ -164,7 +164,7 @@ def _archive_post(entry:dict, handle:str, where:str)->Post:
     except (KeyError, TypeError, ValueError) as e:
         raise HuggingTweetsError(f"{where} is not a tweet X writes (bad or missing {e}): the archive was edited or damaged; {_FROM_X}.") from None
 
-# %% ../nbs/01_sources.ipynb #a961385e
+# %% ../nbs/01_sources.ipynb #12bbe6ab
 def _stem(text:str)->str:
     "The start of a cut post: no trailing t.co link or ellipsis, no HTML escapes"
     return html.unescape(re.sub(r'\s*(…|\.\.\.)?\s*(https://t\.co/\w+)?\s*$', '', text))
@@ -182,7 +182,7 @@ def _with_notes(posts:list[Post], notes:list)->list[Post]:
                 break
     return out
 
-# %% ../nbs/01_sources.ipynb #8bfae619
+# %% ../nbs/01_sources.ipynb #ab353d34
 def _archive_profile(texts:dict, label)->Profile:
     "The archive's account: handle and name from `account.js`, avatar from `profile.js`"
     if 'account.js' not in texts:
@@ -217,7 +217,7 @@ def read_archive(path:str|Path, # the archive: X's zip, its unpacked folder, or 
     notes = _read_js('note-tweet.js', texts['note-tweet.js'], label) if 'note-tweet.js' in texts else []
     return profile, sorted(_with_notes(list(posts.values()), notes), key=lambda p: p.created_at, reverse=True)
 
-# %% ../nbs/01_sources.ipynb #d1a2e4ff
+# %% ../nbs/01_sources.ipynb #48bf4e48
 class _TextOf(HTMLParser):
     "Collects the plain text of an HTML fragment: line breaks for `<br>`, blank lines between paragraphs"
     def __init__(self): super().__init__(convert_charrefs=True); self.parts = []
@@ -232,7 +232,7 @@ def html_text(fragment:str, # HTML, as Mastodon serves a post's `content`
     p = _TextOf(); p.feed(fragment); p.close()
     return ''.join(p.parts).strip()
 
-# %% ../nbs/01_sources.ipynb #37539f9e
+# %% ../nbs/01_sources.ipynb #73b94af6
 _TEXT_FIELDS, _TIME_FIELDS = ('text', 'full_text', 'content'), ('created_at', 'date', 'timestamp', 'createdAt', 'time')
 _REPOST_FIELDS, _REPLY_FIELDS = ('is_retweet', 'is_repost', 'is_reblog', 'is_boost'), ('in_reply_to_status_id', 'in_reply_to_status_id_str', 'in_reply_to_id')
 _AUTHOR_FIELDS = ('author', 'username', 'screen_name', 'handle')
@@ -255,7 +255,7 @@ def _rows(path:Path, label)->list:
         raise HuggingTweetsError(f"{label}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}). Fix the file and run again.") from None
     raise HuggingTweetsError(f"{label}: I read .txt, .csv, .json and .jsonl files, not {suffix or 'files without an extension'}.")
 
-# %% ../nbs/01_sources.ipynb #b8ca2a1e
+# %% ../nbs/01_sources.ipynb #2b86e10a
 def _file_post(row, i:int, handle:str, field:str|None, mtime:datetime, label)->Post:
     "The `Post` of one row of a posts file"
     if isinstance(row, str): row = {'text': row}
@@ -286,7 +286,7 @@ def read_file(path:str|Path,          # a .txt, .csv, .json or .jsonl file of po
     posts = [_file_post(r, i, handle, text_field, mtime, label) for i,r in enumerate(rows)]
     return Profile(handle, handle, 'file'), sorted(posts, key=lambda p: p.created_at, reverse=True)
 
-# %% ../nbs/01_sources.ipynb #d27bba79
+# %% ../nbs/01_sources.ipynb #8643ef78
 def _cache_file(acct:Account)->Path: return cache_dir('posts', acct.source)/f'{re.sub(r"[^a-z0-9@._:-]", "_", acct.key)}.json'
 
 def _load_state(path:Path)->dict|None:
@@ -300,7 +300,7 @@ def _save_state(path:Path, state:dict):
     tmp.write_text(json.dumps({**state, 'updated_at': datetime.now(timezone.utc).isoformat()}, ensure_ascii=False))
     os.replace(tmp, path)
 
-# %% ../nbs/01_sources.ipynb #af2a7a09
+# %% ../nbs/01_sources.ipynb #99408634
 class _RateLimited(Exception):
     "The service asks us to wait until `reset` (None when it did not say)"
     def __init__(self, reset:datetime|None=None): self.reset = reset
@@ -321,7 +321,7 @@ def _wait_out(e:_RateLimited, acct:Account, site:str, wait:bool, kept:int=0):
                                  "or let huggingtweets wait (wait=True).")
     _countdown(secs, f'{acct}: {site} rate limit, waiting until {reset:%H:%M:%S} UTC')
 
-# %% ../nbs/01_sources.ipynb #632b4d82
+# %% ../nbs/01_sources.ipynb #224438b1
 def _retry(call, acct:Account, site:str, wait:bool, kept:int=0):
     "`call()`, waiting out rate limits when `wait`"
     while True:
@@ -359,7 +359,7 @@ def _gather(acct:Account, lookup, page, site:str, max_posts:int, refresh:bool, w
     posts = sorted((Post.from_dict({**d, 'author': profile.handle}) for d in st['posts']), key=lambda p: p.created_at, reverse=True)
     return profile, posts[:max_posts]
 
-# %% ../nbs/01_sources.ipynb #e62e3ad9
+# %% ../nbs/01_sources.ipynb #ab66f82d
 BSKY_API = 'https://public.api.bsky.app/xrpc'
 _UA = f'huggingtweets/{__version__} (+https://github.com/huggingtweets/huggingtweets)'
 
@@ -377,7 +377,7 @@ def _error_of(r:requests.Response)->tuple[str, str]:
     body = body if isinstance(body, dict) else {}
     return str(body.get('error', r.reason)), str(body.get('message', body.get('error_description', '')))
 
-# %% ../nbs/01_sources.ipynb #83c10edb
+# %% ../nbs/01_sources.ipynb #4bf4e955
 def _bsky_get(session, method:str, params:dict, acct:Account)->dict:
     "One call of the Bluesky AppView, its failures made errors"
     r = session.get(f'{BSKY_API}/{method}', params=params, timeout=30)
@@ -415,7 +415,7 @@ def _bsky(acct:Account):
         return [_bsky_post(i, acct.name) for i in r.get('feed', [])], r.get('cursor') or None
     return lookup, page
 
-# %% ../nbs/01_sources.ipynb #262f29b4
+# %% ../nbs/01_sources.ipynb #3dca992c
 def _mastodon_get(session, url:str, params:dict|None, acct:Account)->requests.Response:
     "One call of a Mastodon server's API, its failures made errors"
     r = session.get(url, params=params, timeout=30)
@@ -437,7 +437,7 @@ def _mastodon_post(s:dict, handle:str)->Post:
     return Post(s['id'], html_text(shown.get('content') or ''), parse_time(s['created_at']), handle, 'mastodon',
                 is_repost=s.get('reblog') is not None, is_reply=s.get('in_reply_to_id') is not None)
 
-# %% ../nbs/01_sources.ipynb #895641ac
+# %% ../nbs/01_sources.ipynb #40975877
 def _mastodon(acct:Account):
     "`lookup` and `page` for a Mastodon account"
     s, base, locked = _session(), f'https://{acct.server}/api/v1', []
@@ -454,7 +454,7 @@ def _mastodon(acct:Account):
         return [_mastodon_post(x, f'{acct.name}@{acct.server}') for x in statuses], r.links.get('next', {}).get('url')
     return lookup, page
 
-# %% ../nbs/01_sources.ipynb #20b2aad1
+# %% ../nbs/01_sources.ipynb #c26496fd
 def x_bearer_token(token:str|None=None, # a bearer token; `$X_BEARER_TOKEN` when None
                    label:str='X API',   # the account, for the error
                   )->str:
@@ -464,7 +464,7 @@ def x_bearer_token(token:str|None=None, # a bearer token; `$X_BEARER_TOKEN` when
                                            "(from your app at developer.x.com; reads are paid). Your own posts are free in your X archive: use archive:PATH.")
     return token
 
-# %% ../nbs/01_sources.ipynb #be183421
+# %% ../nbs/01_sources.ipynb #e96da69a
 def _x_call(f, acct:Account, **kw):
     "A tweepy call, its failures made errors (never showing the token)"
     try: return f(**kw)
@@ -493,7 +493,7 @@ def _x_post(t, handle:str)->Post:
     return Post(str(t.id), text, t.created_at, handle, 'x', is_repost='retweeted' in kinds or text.startswith('RT @'),
                 is_reply='replied_to' in kinds)
 
-# %% ../nbs/01_sources.ipynb #a041aa73
+# %% ../nbs/01_sources.ipynb #27f980b5
 def _x(acct:Account, bearer_token:str|None=None):
     "`lookup` and `page` for an X account"
     clients = []  # made on first use, so a cached download needs no token
@@ -514,7 +514,7 @@ def _x(acct:Account, bearer_token:str|None=None):
         return [_x_post(t, acct.name) for t in r.data or []], r.meta.get('next_token')
     return lookup, page
 
-# %% ../nbs/01_sources.ipynb #9d115189
+# %% ../nbs/01_sources.ipynb #e99102b7
 def download(spec:str,                # the account: '@user', 'archive:PATH', 'bsky:handle', '@user@server', 'file:PATH'
              refresh:bool=False,      # fetch again instead of using the cache
              max_posts:int=3200,      # keep at most this many posts, the newest
@@ -535,7 +535,7 @@ def download(spec:str,                # the account: '@user', 'archive:PATH', 'b
     if not posts: raise HuggingTweetsError(f"{acct}: the account has no posts, so there is nothing to learn from. Choose an account that posts.")
     return profile, posts[:max_posts]
 
-# %% ../nbs/01_sources.ipynb #d3207d6d
+# %% ../nbs/01_sources.ipynb #e2df1613
 def download_summary(profile:Profile, # the account
                      posts:list[Post], # its posts
                     )->dict:           # JSON-ready

@@ -1,0 +1,406 @@
+"""Sources: X archives (zip, folder, parts, legacy names, note tweets, broken inputs), files, and the network sources
+(X API through tweepy, Bluesky, Mastodon) replayed from recorded-shape HTTP responses in tests/fixtures/sources.
+No test touches the network: `responses` intercepts every request, and fails any request it was not given."""
+import json, re, shutil, time, zipfile
+from datetime import datetime, timedelta, timezone
+import pytest, requests, responses
+from responses import matchers
+from conftest import ROOT
+from huggingtweets.core import HuggingTweetsError
+from huggingtweets.sources import Post, Profile, download, download_summary, read_archive, read_file, sample_archive
+
+FIXTURES = ROOT/'tests'/'fixtures'/'sources'
+ALROCAR = ROOT.parent/'shared'/'data'/'x_archive'/'alrocar'
+ACCOUNT_JS = 'window.YTD.account.part0 = [{"account": {"username": "goldie", "accountId": "1", "accountDisplayName": "Goldie F"}}]'
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path, monkeypatch):
+    "Every test gets its own empty cache, and no X token from the environment"
+    monkeypatch.setenv('HUGGINGTWEETS_CACHE', str(tmp_path/'cache'))
+    monkeypatch.delenv('X_BEARER_TOKEN', raising=False)
+    return tmp_path/'cache'
+
+
+def replay(rsps, name, only=slice(None), **fill):
+    "Register fixture `name`'s exchanges (those in `only`), in order, each checking the query it expects"
+    for x in json.loads((FIXTURES/f'{name}.json').read_text())[only]:
+        rsps.add(x['method'], x['url'], json=x['body'], status=x['status'], headers={k: v.format(**fill) for k,v in x['headers'].items()},
+                 match=[matchers.query_param_matcher(x['query'], strict_match=False)] if 'query' in x else [])
+
+
+def mock(*names, only=slice(None), **fill):
+    "A strict, ordered mock replaying the fixtures `names` one after another"
+    rsps = responses.RequestsMock(registry=responses.registries.OrderedRegistry)
+    for n in names: replay(rsps, n, only, **fill)
+    return rsps
+
+
+def raw_tweets(js_text):
+    "The entries of an archive file, parsed here independently of the library"
+    return json.loads(js_text[js_text.index('['):])
+
+
+def tweet(i, text, when='Sun Dec 31 14:36:59 +0000 2023', wrap=True, **kw):
+    t = {'id_str': str(i), 'id': str(i), 'created_at': when, 'full_text': text, 'retweeted': False, **kw}
+    return {'tweet': t} if wrap else t
+
+
+def js(name, items): return f'window.YTD.{name}.part0 = ' + json.dumps(items, indent=2, separators=(',', ' : '))
+
+
+def write_zip(path, files):
+    with zipfile.ZipFile(path, 'w') as z:
+        for k,v in files.items(): z.writestr(k, v)
+    return path
+
+
+def errmsg(f, *a, **kw):
+    with pytest.raises(HuggingTweetsError) as e: f(*a, **kw)
+    return str(e.value)
+
+
+# ---------------------------------------------------------------- the bundled sample
+
+def test_sample_archive_every_case():
+    z = zipfile.ZipFile(sample_archive())
+    entries = [e['tweet'] for e in raw_tweets(z.read('data/tweets.js').decode())]
+    profile, posts = read_archive(sample_archive())
+    assert profile == Profile('crumbsandcomets', 'Goldie Fitch ☄️🍞', 'archive', None)
+    assert len(posts) == len(entries) >= 400
+    texts = [p.text for p in posts]
+    assert sum(p.is_repost for p in posts) == sum(e['full_text'].startswith('RT @') for e in entries) > 20
+    assert sum(p.is_reply for p in posts) == sum('in_reply_to_status_id_str' in e for e in entries) > 20
+    assert all(not e['retweeted'] for e in entries)                       # as in real exports: the flag can't be trusted
+    assert any('https://t.co/' in t for t in texts) and any(re.search(r'(^|\s)#\w', t) for t in texts)
+    assert any(re.search(r'(^|\s)@\w', t) and not t.startswith('RT @') for t in texts)
+    for ent in ('&amp;', '&lt;', '&gt;'): assert any(ent in t for t in texts), ent
+    assert sum(len(t.split()) <= 2 for t in texts) >= 15                  # very short posts
+    assert len(set(texts)) < len(texts) - 10                              # the same post on several days
+    notes = raw_tweets(z.read('data/note-tweet.js').decode())
+    for n in notes:                                                       # each long post has its full text
+        assert n['noteTweet']['core']['text'] in texts
+    assert all(a.created_at >= b.created_at for a,b in zip(posts, posts[1:]))
+    assert all(p.created_at.tzinfo is not None for p in posts)
+    assert sample_archive().stat().st_size < 200_000
+
+
+def test_sample_generator_is_deterministic(tmp_path):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('make_sample', ROOT/'tools'/'make_sample_archive.py')
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    out, n = mod.write(tmp_path/'again.zip')
+    assert out.read_bytes() == sample_archive().read_bytes() and n == 428
+
+
+def test_download_archive_sample_and_summary():
+    profile, posts = download('archive:sample')
+    s = download_summary(profile, posts)
+    assert s == {'name': 'Goldie Fitch ☄️🍞', 'handle': 'crumbsandcomets', 'source': 'archive', 'downloaded': 428, 'reposts': 44,
+                 'replies': 60, 'first_date': posts[-1].created_at.date().isoformat(), 'last_date': posts[0].created_at.date().isoformat()}
+    json.dumps(s)
+    assert [p.id for p in download('archive:sample', max_posts=10)[1]] == [p.id for p in posts[:10]]
+
+
+# ---------------------------------------------------------------- the real export
+
+@pytest.mark.skipif(not ALROCAR.exists(), reason='the real archive is not beside the project')
+def test_real_archive_alrocar():
+    entries = [e['tweet'] for e in raw_tweets((ALROCAR/'data'/'tweets.js').read_text())]
+    profile, posts = download(f'archive:{ALROCAR}')
+    s = download_summary(profile, posts)
+    assert (s['handle'], s['name'], s['downloaded']) == ('alrocar', 'alrocar 🥘', 820)
+    rt_ids = {e['id_str'] for e in entries if e['full_text'].startswith('RT @')}
+    assert {p.id for p in posts if p.is_repost} == rt_ids and s['reposts'] == len(rt_ids) == 9
+    assert s['replies'] == sum(bool(e.get('in_reply_to_status_id_str')) for e in entries)
+    dates = sorted(datetime.strptime(e['created_at'], '%a %b %d %H:%M:%S %z %Y') for e in entries)   # the file is not in date order
+    assert (s['first_date'], s['last_date']) == (dates[0].date().isoformat(), dates[-1].date().isoformat())
+    assert all(a.created_at >= b.created_at for a,b in zip(posts, posts[1:]))
+
+
+# ---------------------------------------------------------------- archive shapes
+
+def test_archive_folder_and_data_folder_match_zip(tmp_path):
+    with zipfile.ZipFile(sample_archive()) as z: z.extractall(tmp_path/'unpacked')
+    want = read_archive(sample_archive())
+    assert read_archive(tmp_path/'unpacked') == want
+    assert read_archive(tmp_path/'unpacked'/'data') == want
+    assert download(f'archive:{tmp_path/"unpacked"}') == want
+
+
+def test_archive_zip_with_a_folder_inside(tmp_path):
+    z = write_zip(tmp_path/'a.zip', {'twitter-2024-08-01/data/account.js': ACCOUNT_JS,
+                                      'twitter-2024-08-01/data/tweets.js': js('tweets', [tweet(1, 'hello there')])})
+    profile, posts = read_archive(z)
+    assert profile.handle == 'goldie' and [p.text for p in posts] == ['hello there']
+
+
+def test_archive_split_parts(tmp_path):
+    part0 = [tweet(3, 'newest', 'Tue Jan 02 10:00:00 +0000 2024'), tweet(2, 'middle', 'Mon Jan 01 10:00:00 +0000 2024')]
+    part1 = [tweet(2, 'middle', 'Mon Jan 01 10:00:00 +0000 2024'), tweet(1, 'RT @olu: oldest', 'Sun Dec 31 10:00:00 +0000 2023')]
+    part2 = [tweet(0, '@olu a reply', 'Sat Dec 30 10:00:00 +0000 2023', in_reply_to_status_id_str='99')]
+    d = tmp_path/'arch'/'data'; d.mkdir(parents=True)
+    (d/'account.js').write_text(ACCOUNT_JS)
+    (d/'tweets.js').write_text(js('tweets', part0))
+    (d/'tweets-part1.js').write_text(js('tweets', part1).replace('part0', 'part1'))
+    (d/'tweets-part2.js').write_text(js('tweets', part2).replace('part0', 'part2'))
+    _, posts = read_archive(tmp_path/'arch')
+    assert [(p.id, p.is_repost, p.is_reply) for p in posts] == [('3', False, False), ('2', False, False), ('1', True, False), ('0', False, True)]
+
+
+def test_archive_legacy_tweet_js_without_wrappers(tmp_path):
+    legacy = [tweet(5, 'from 2019 &amp; before', 'Wed Mar 06 08:00:00 +0000 2019', wrap=False)]
+    z = write_zip(tmp_path/'old.zip', {'data/account.js': ACCOUNT_JS, 'data/tweet.js': js('tweet', legacy)})
+    _, posts = read_archive(z)
+    assert posts == [Post('5', 'from 2019 &amp; before', datetime(2019, 3, 6, 8, tzinfo=timezone.utc), 'goldie', 'archive')]
+
+
+def test_archive_note_tweet_and_avatar(tmp_path):
+    long = 'A very long post about rye & comets. ' * 12
+    cut = long[:250].rsplit(' ', 1)[0].replace('&', '&amp;') + '… https://t.co/AbCdEf1234'
+    notes = [{'noteTweet': {'noteTweetId': '77', 'createdAt': '2024-01-02T10:00:00.000Z', 'core': {'text': long, 'urls': []}}},
+             {'noteTweet': {'noteTweetId': '78', 'createdAt': '2024-01-02T10:00:00.000Z', 'core': {'text': 'Another note, same second.'}}}]
+    prof = [{'profile': {'description': {'bio': 'hi'}, 'avatarMediaUrl': 'https://pbs.twimg.com/profile_images/1/a.jpg'}}]
+    z = write_zip(tmp_path/'n.zip', {'data/account.js': ACCOUNT_JS, 'data/profile.js': js('profile', prof), 'data/note-tweet.js': js('note_tweet', notes),
+                                     'data/tweets.js': js('tweets', [tweet(1, cut, 'Tue Jan 02 10:00:00 +0000 2024'), tweet(2, 'short one', 'Tue Jan 02 10:00:00 +0000 2024')])})
+    profile, posts = read_archive(z)
+    assert profile.avatar_url == 'https://pbs.twimg.com/profile_images/1/a.jpg'
+    assert {p.id: p.text for p in posts} == {'1': long, '2': 'short one'}
+
+
+# ---------------------------------------------------------------- broken archives
+
+def test_archive_bad_json_names_file_and_place(tmp_path):
+    bad = js('tweets', [tweet(1, 'ok')]).replace('"ok"', '"ok",,', 1)
+    z = write_zip(tmp_path/'bad.zip', {'data/account.js': ACCOUNT_JS, 'data/tweets.js': 'x', 'data/tweets-part1.js': bad})
+    z2 = write_zip(tmp_path/'bad2.zip', {'data/account.js': ACCOUNT_JS, 'data/tweets.js': js('tweets', []), 'data/tweets-part1.js': bad})
+    msg = errmsg(download, f'archive:{z2}')
+    assert msg.startswith(f'archive:{z2}: data/tweets-part1.js is not valid JSON (line 7, column 26: Expecting property name') and 'download it again from X' in msg
+    assert 'data/tweets.js is not valid JSON (line 1, column 1' in errmsg(read_archive, z)
+
+
+def test_archive_missing_tweets_js(tmp_path):
+    z = write_zip(tmp_path/'m.zip', {'data/account.js': ACCOUNT_JS, 'data/like.js': js('like', [])})
+    assert "no data/tweets.js in it (found ['account.js'])" in errmsg(download, f'archive:{z}')
+
+
+def test_archive_empty(tmp_path):
+    assert 'no data/*.js files' in errmsg(download, f"archive:{write_zip(tmp_path/'e.zip', {})}")
+    (tmp_path/'emptydir').mkdir()
+    assert 'no data/*.js files' in errmsg(download, f"archive:{tmp_path/'emptydir'}")
+    z = write_zip(tmp_path/'none.zip', {'data/account.js': ACCOUNT_JS, 'data/tweets.js': js('tweets', [])})
+    assert errmsg(download, f'archive:{z}') == f'archive:{z}: the account has no posts, so there is nothing to learn from. Choose an account that posts.'
+
+
+def test_archive_partial_zip_and_missing_pieces(tmp_path):
+    (tmp_path/'cut.zip').write_bytes(sample_archive().read_bytes()[:30_000])
+    assert 'cut.zip is not a complete zip file' in errmsg(download, f"archive:{tmp_path/'cut.zip'}")
+    z = write_zip(tmp_path/'noacc.zip', {'data/tweets.js': js('tweets', [tweet(1, 'hi')])})
+    assert 'data/account.js is missing' in errmsg(read_archive, z)
+    z = write_zip(tmp_path/'field.zip', {'data/account.js': ACCOUNT_JS, 'data/tweets.js': js('tweets', [tweet(1, 'a'), {'tweet': {'id_str': '2', 'full_text': 'b'}}])})
+    assert "entry 2 of data/tweets.js is not a tweet X writes (bad or missing 'created_at')" in errmsg(read_archive, z)
+    assert 'there is no file or folder at' in errmsg(download, f"archive:{tmp_path/'nope.zip'}")
+
+
+# ---------------------------------------------------------------- files
+
+def test_files_every_format(tmp_path):
+    (tmp_path/'a.txt').write_text('one\n\nRT @x: two\nthree\n')
+    assert [(p.text, p.is_repost, p.source) for p in download(f"file:{tmp_path/'a.txt'}")[1]] == [('one', False, 'file'), ('RT @x: two', True, 'file'), ('three', False, 'file')]
+    (tmp_path/'b.csv').write_text('id,created_at,full_text,is_retweet,in_reply_to_status_id\n1,2024-01-01T00:00:00Z,old,false,\n2,2024-02-01T00:00:00Z,shared,true,\n3,2024-03-01T00:00:00Z,@a hi,false,55\n')
+    assert [(p.id, p.is_repost, p.is_reply) for p in read_file(tmp_path/'b.csv')[1]] == [('3', False, True), ('2', True, False), ('1', False, False)]
+    (tmp_path/'c.json').write_text(json.dumps([{'msg': 'hello', 'author': '@olu', 'timestamp': 1715379243}]))
+    profile, posts = read_file(tmp_path/'c.json', text_field='msg')
+    assert profile.handle == 'olu' and posts[0].created_at == datetime(2024, 5, 10, 22, 14, 3, tzinfo=timezone.utc)
+    (tmp_path/'d.jsonl').write_text('{"content": "<p>a &amp; b</p>", "is_reblog": true}\n\n{"text": "plain"}\n')
+    assert [(p.text, p.is_repost) for p in read_file(tmp_path/'d.jsonl')[1]] == [('a & b', True), ('plain', False)]
+
+
+def test_files_errors(tmp_path):
+    (tmp_path/'a.csv').write_text('id,body\n1,hello\n')
+    assert "no text, full_text or content field in row 1 (it has id, body)" in errmsg(download, f"file:{tmp_path/'a.csv'}")
+    assert "no 'msg' field in row 1" in errmsg(download, f"file:{tmp_path/'a.csv'}", text_field='msg')
+    (tmp_path/'b.jsonl').write_text('{"text": "ok"}\n{"text": }\n')
+    assert 'not valid JSON (line 1, column 10' in errmsg(download, f"file:{tmp_path/'b.jsonl'}")
+    (tmp_path/'c.xlsx').write_text('x')
+    assert 'I read .txt, .csv, .json and .jsonl files, not .xlsx' in errmsg(download, f"file:{tmp_path/'c.xlsx'}")
+    (tmp_path/'d.txt').write_text('\n\n')
+    assert 'has no posts' in errmsg(download, f"file:{tmp_path/'d.txt'}")
+    (tmp_path/'e.csv').write_text('text,date\nhi,yesterday-ish\n')
+    assert "row 1 has a time I can't read: 'yesterday-ish'" in errmsg(download, f"file:{tmp_path/'e.csv'}")
+    assert 'there is no file at' in errmsg(download, f"file:{tmp_path/'missing.txt'}")
+
+
+# ---------------------------------------------------------------- X API (tweepy), replayed
+
+def test_x_timeline_two_pages_then_offline(cache):
+    with mock('x_timeline') as rsps:
+        profile, posts = download('@ferncrumb', bearer_token='AAAA-token', progress=False)
+        lookup, p1, p2 = [c.request for c in rsps.calls]
+    assert lookup.headers['Authorization'] == 'Bearer AAAA-token'
+    assert 'pagination_token' not in p1.params and p2.params['pagination_token'] == '7140dibdnow9c7btw3z2vqvx1yp8ivu1d4gcw7cunjvb6'
+    assert {'created_at', 'referenced_tweets', 'note_tweet'} <= set(p1.params['tweet.fields'].split(','))
+    assert profile == Profile('ferncrumb', 'Fern Adeyemi 🥖', 'x', 'https://pbs.twimg.com/profile_images/1523372014098239488/Zq3v7Hn1_400x400.jpg')
+    assert [(p.id, p.is_repost, p.is_reply, p.source, p.author) for p in posts] == [
+        ('1789611532205207552', False, False, 'x', 'ferncrumb'), ('1789290417392730377', True, False, 'x', 'ferncrumb'),
+        ('1789101533007528231', False, True, 'x', 'ferncrumb'), ('1788330162446631126', False, False, 'x', 'ferncrumb'),
+        ('1787931229060886817', False, False, 'x', 'ferncrumb')]
+    assert posts[3].text.endswith('my cousin Dayo "helping".') and posts[0].created_at == datetime(2024, 5, 12, 7, 2, 11, tzinfo=timezone.utc)
+    assert (cache/'posts'/'x'/'ferncrumb.json').exists()
+    with responses.RequestsMock() as rsps:                 # second run: from the cache, no request, no token needed
+        assert download('@ferncrumb') == (profile, posts)
+        assert len(rsps.calls) == 0
+
+
+def test_x_token_from_environment(monkeypatch):
+    monkeypatch.setenv('X_BEARER_TOKEN', 'ENV-token')
+    with mock('x_timeline') as rsps:
+        download('x:ferncrumb', progress=False)
+        assert rsps.calls[0].request.headers['Authorization'] == 'Bearer ENV-token'
+
+
+def test_x_max_posts_then_more_resumes_from_cursor():
+    with mock('x_timeline', only=slice(0, 2)) as rsps:
+        _, posts = download('@ferncrumb', bearer_token='t', max_posts=3, progress=False)
+        assert len(posts) == 3 and rsps.calls[1].request.params['max_results'] == '5'
+    with mock('x_timeline', only=slice(2, None)):   # only page 2 is asked for
+        _, posts = download('@ferncrumb', bearer_token='t', progress=False)
+    assert len(posts) == 5
+
+
+def test_x_interrupted_download_keeps_pages_and_resumes():
+    with mock('x_timeline', only=slice(0, 2)) as rsps:
+        rsps.add('GET', 'https://api.twitter.com/2/users/1190233844/tweets', body=requests.ConnectionError('Connection reset by peer'))
+        msg = errmsg(download, '@ferncrumb', bearer_token='t', progress=False)
+    assert msg == ('@ferncrumb: could not reach X (ConnectionError). Check your internet connection and run again. '
+                   'The 3 posts that arrived are kept; the next run resumes.')
+    with mock('x_timeline', only=slice(2, None)):
+        _, posts = download('@ferncrumb', bearer_token='t', progress=False)
+    assert len(posts) == 5
+
+
+def test_x_refresh_fetches_again():
+    with mock('x_timeline'): first = download('@ferncrumb', bearer_token='t', progress=False)
+    with mock('x_timeline') as rsps:
+        assert download('@ferncrumb', bearer_token='t', refresh=True, progress=False) == first
+        assert len(rsps.calls) == 3
+
+
+def test_x_missing_token():
+    with responses.RequestsMock():
+        msg = errmsg(download, '@ferncrumb')
+    assert msg.startswith('@ferncrumb: reading X needs an API bearer token') and 'X_BEARER_TOKEN' in msg and 'archive:PATH' in msg
+
+
+def test_x_rejected_token_is_never_echoed():
+    with mock('x_unauthorized'): msg = errmsg(download, '@ferncrumb', bearer_token='AAAA-very-secret')
+    assert msg.startswith('@ferncrumb: X rejected the bearer token (401 Unauthorized)') and 'very-secret' not in msg
+
+
+def test_x_forbidden_plan():
+    with mock('x_forbidden'): msg = errmsg(download, '@ferncrumb', bearer_token='t')
+    assert msg.startswith('@ferncrumb: X refused the request (403: ') and 'access level' in msg
+
+
+def test_x_unknown_suspended_protected():
+    with mock('x_user_not_found'):
+        assert errmsg(download, '@nobody_here_42', bearer_token='t') == '@nobody_here_42: there is no such account on X. Check the spelling.'
+    with mock('x_user_suspended'):
+        assert 'User has been suspended: [spamalot]' in errmsg(download, '@spamalot', bearer_token='t')
+    with mock('x_user_protected'):
+        assert errmsg(download, '@quietbaker', bearer_token='t').startswith('@quietbaker: the account is protected')
+    with mock('x_timeline_not_authorized'):
+        assert "@quietbaker: the account's posts are protected" in errmsg(download, '@quietbaker', bearer_token='t', progress=False)
+
+
+def test_x_rate_limited_without_waiting():
+    reset = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(minutes=14)
+    with mock('x_rate_limited', reset=int(reset.timestamp())):
+        msg = errmsg(download, '@ferncrumb', bearer_token='t', wait=False)
+    assert msg.startswith(f'@ferncrumb: X says too many requests; the limit resets at {reset:%Y-%m-%d %H:%M:%S} UTC (in 1') and 'wait=True' in msg
+
+
+def test_x_rate_limited_waits_with_countdown(capsys):
+    reset = int(time.time()) + 1
+    with mock('x_rate_limited', 'x_timeline', reset=reset) as rsps:
+        start = time.monotonic()
+        _, posts = download('@ferncrumb', bearer_token='t')
+        waited = time.monotonic() - start
+        assert len(rsps.calls) == 4
+    assert len(posts) == 5 and 0.5 < waited < 5
+    err = capsys.readouterr().err
+    assert 'X rate limit, waiting until' in err and '@ferncrumb' in err and 'posts' in err   # countdown, then the progress bar
+
+
+def test_x_network_unreachable():
+    with responses.RequestsMock() as rsps:
+        rsps.get('https://api.twitter.com/2/users/by/username/ferncrumb', body=requests.ConnectionError("Failed to resolve 'api.twitter.com'"))
+        assert errmsg(download, '@ferncrumb', bearer_token='t') == '@ferncrumb: could not reach X (ConnectionError). Check your internet connection and run again.'
+
+
+def test_x_no_posts():
+    with mock('x_no_posts'): assert 'the account has no posts' in errmsg(download, '@ferncrumb', bearer_token='t', progress=False)
+
+
+# ---------------------------------------------------------------- Bluesky, replayed
+
+def test_bsky_two_pages_pinned_once_and_repost(cache):
+    with mock('bsky_feed') as rsps:
+        profile, posts = download('bsky:orbitalolu', progress=False)
+        _, p1, p2 = [c.request for c in rsps.calls]
+    assert p1.params == {'actor': 'did:plc:w4xbfzo7kqfes5zb7r6qv3rw', 'limit': '100'} and p2.params['cursor'] == '2024-05-10T22:01:15.334Z'
+    assert profile.handle == 'orbitalolu.bsky.social' and profile.name == 'Olu Bankole 🔭' and profile.avatar_url.startswith('https://cdn.bsky.app/img/avatar/')
+    assert [(p.text[:20], p.is_repost, p.is_reply) for p in posts] == [
+        ('Aurora from Little H', False, False), ('Kp 8 and climbing. E', True, False), ('Around 150x on a ste', False, True), ('Twenty years of obse', False, False)]
+    repost = posts[1]
+    assert repost.created_at == datetime(2024, 5, 10, 22, 1, 15, 334000, tzinfo=timezone.utc)   # when it was reposted
+    assert repost.id.endswith('app.bsky.feed.repost/3ksbn2awq7c2x') and all(p.author == 'orbitalolu.bsky.social' for p in posts)
+    with responses.RequestsMock() as rsps:
+        assert download('orbitalolu.bsky.social') == (profile, posts) and len(rsps.calls) == 0
+
+
+def test_bsky_errors():
+    with mock('bsky_not_found'):
+        assert errmsg(download, 'bsky:nobody') == 'bsky:nobody.bsky.social: there is no such account on Bluesky. Check the handle (it looks like alice.bsky.social).'
+    with mock('bsky_takedown'):
+        assert 'AccountTakedown: Account has been suspended' in errmsg(download, 'bsky:gone.example.com')
+    with mock('bsky_logged_in_only'):
+        assert 'not to show its posts to logged-out readers' in errmsg(download, 'quietstars.bsky.social')
+    with mock('bsky_no_posts'):
+        assert 'has no posts' in errmsg(download, 'bsky:orbitalolu', progress=False)
+    reset = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(minutes=3)
+    with mock('bsky_rate_limited', reset=int(reset.timestamp())):
+        assert f'Bluesky says too many requests; the limit resets at {reset:%Y-%m-%d %H:%M:%S} UTC' in errmsg(download, 'bsky:orbitalolu', refresh=True, wait=False)
+    with responses.RequestsMock() as rsps:
+        rsps.get('https://public.api.bsky.app/xrpc/app.bsky.actor.getProfile', body=requests.ConnectTimeout('timed out'))
+        assert 'could not reach Bluesky (ConnectTimeout)' in errmsg(download, 'bsky:orbitalolu', refresh=True)
+
+
+# ---------------------------------------------------------------- Mastodon, replayed
+
+def test_mastodon_link_pagination_html_and_boosts():
+    with mock('mastodon_statuses') as rsps:
+        profile, posts = download('mastodon:@tessa@astro.example', progress=False)
+        urls = [c.request.url for c in rsps.calls]
+    assert urls[2].endswith('/statuses?limit=40&max_id=112421300000000001') and urls[3].endswith('max_id=112399000000000123')
+    assert profile.handle == 'tessa@astro.example'
+    assert [(p.id, p.is_repost, p.is_reply) for p in posts] == [('112421555612345678', False, False), ('112421300000000001', True, False),
+                                                                 ('112410000000000456', False, True), ('112399000000000123', False, False)]
+    assert posts[1].text == 'Aurora alert for the whole of the UK tonight. Look north after dark! #aurora'
+    assert posts[2].text == '@olu thank you! Found it with averted vision.\nTiny smudge, huge joy.'
+    assert posts[3].text == "Six months ago I didn't know what a Messier object was. Tonight I saw my twentieth. Clear skies <3"
+
+
+def test_mastodon_errors():
+    with mock('mastodon_not_found'):
+        assert errmsg(download, '@nobody@astro.example') == '@nobody@astro.example: there is no such account on astro.example. Check the name and the server.'
+    with mock('mastodon_auth_required'):
+        assert 'astro.example only lets signed-in users read its accounts' in errmsg(download, '@tessa@astro.example')
+    with mock('mastodon_locked'):
+        assert errmsg(download, '@hush@astro.example', progress=False).startswith('@hush@astro.example: the account is locked')
+    reset = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(minutes=5)
+    with mock('mastodon_rate_limited', reset_iso=reset.strftime('%Y-%m-%dT%H:%M:%S.000Z')):
+        assert f'astro.example says too many requests; the limit resets at {reset:%Y-%m-%d %H:%M:%S} UTC' in errmsg(download, '@tessa@astro.example', wait=False)
+    with responses.RequestsMock() as rsps:
+        rsps.get('https://astro.example/api/v1/accounts/lookup', body=requests.ConnectionError('Name or service not known'))
+        assert 'could not reach astro.example (ConnectionError)' in errmsg(download, '@tessa@astro.example')
