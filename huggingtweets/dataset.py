@@ -75,6 +75,7 @@ class CleanAccount:
     lengths: list=field(repr=False)        # every downloaded post's cleaned length in characters
     fates: list=field(repr=False)          # every downloaded post's fate: `Tweets kept` or the row that dropped it
     options: dict=field(default_factory=dict) # the cleaning options used
+    posts: list=field(default_factory=list, repr=False) # the posts as downloaded, for reports of the download
 
     @property
     def handle(self)->str: return self.profile.handle
@@ -117,7 +118,7 @@ def clean_account(profile:Profile,      # the account
         times.append(p.created_at); lengths.append(len(text)); fates.append(fate)
         if fate == KEPT: texts.append(text); seen.add(text)
     opts = dict(allow_newlines=allow_newlines, drop_replies=drop_replies, strip_mentions=strip_mentions, dedupe=dedupe)
-    return CleanAccount(profile, texts, stats, times, lengths, fates, opts)
+    return CleanAccount(profile, texts, stats, times, lengths, fates, opts, list(posts))
 
 # %% ../nbs/02_dataset.ipynb #759d6556
 _ROWS = [DOWNLOADED, 'Retweets', 'Replies', 'Short tweets', 'Duplicates', KEPT]
