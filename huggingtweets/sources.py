@@ -113,7 +113,9 @@ def parse_time(value, # 'Sun Dec 31 14:36:59 +0000 2023', '2024-05-10T22:14:03.5
         return datetime.fromtimestamp(float(value), timezone.utc)
     s = str(value).strip()
     try: d = datetime.strptime(s, '%a %b %d %H:%M:%S %z %Y')
-    except ValueError: d = datetime.fromisoformat(s.replace(' UTC', '+00:00'))
+    except ValueError:  # ISO 8601; 'Z' and any number of decimals, which Python 3.10's fromisoformat refuses
+        s = re.sub(r'(Z| UTC)$', '+00:00', s)
+        d = datetime.fromisoformat(re.sub(r'\.(\d+)', lambda m: '.' + (m[1] + '000000')[:6], s, count=1))
     return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
 
 # %% ../nbs/01_sources.ipynb #d3708bce
