@@ -73,6 +73,7 @@ _MASTODON = re.compile(r'@?([A-Za-z0-9_.-]+)@([A-Za-z0-9.-]+\.[A-Za-z0-9-]+(:\d+
 _PREFIXES = {'x': 'x', 'twitter': 'x', 'archive': 'archive', 'bsky': 'bsky', 'bluesky': 'bsky', 'mastodon': 'mastodon', 'file': 'file'}
 
 def _bad_account(spec, why=''):
+    "The error for an account name that can't be read, with the syntax that can"
     return HuggingTweetsError(f"{spec!r} is not an account I can read{why}. Name accounts as @user or x:user (X API), "
                               "archive:PATH (your X archive), bsky:handle or handle.bsky.social (Bluesky), "
                               "@user@server (Mastodon) or file:PATH (a .txt, .csv, .json or .jsonl file).")
@@ -239,7 +240,9 @@ _TEXT_FIELDS, _TIME_FIELDS = ('text', 'full_text', 'content'), ('created_at', 'd
 _REPOST_FIELDS, _REPLY_FIELDS = ('is_retweet', 'is_repost', 'is_reblog', 'is_boost'), ('in_reply_to_status_id', 'in_reply_to_status_id_str', 'in_reply_to_id')
 _AUTHOR_FIELDS = ('author', 'username', 'screen_name', 'handle')
 
-def _truthy(v)->bool: return v is True or str(v).strip().lower() in ('1', 'true', 'yes', 'y', 't')
+def _truthy(v)->bool:
+    "Whether a file's flag says yes: true, 1, yes, ..."
+    return v is True or str(v).strip().lower() in ('1', 'true', 'yes', 'y', 't')
 
 def _rows(path:Path, label)->list:
     "The rows of a posts file: dicts, or plain strings for `.txt`"
@@ -289,7 +292,9 @@ def read_file(path:str|Path,          # a .txt, .csv, .json or .jsonl file of po
     return Profile(handle, handle, 'file'), sorted(posts, key=lambda p: p.created_at, reverse=True)
 
 # %% ../nbs/01_sources.ipynb #8643ef78
-def _cache_file(acct:Account)->Path: return cache_dir('posts', acct.source)/f'{re.sub(r"[^a-z0-9@._:-]", "_", acct.key)}.json'
+def _cache_file(acct:Account)->Path:
+    "Where an account's download is kept: `cache_dir('posts', source)/<account>.json`"
+    return cache_dir('posts', acct.source)/f'{re.sub(r"[^a-z0-9@._-]", "_", acct.key)}.json'
 
 def _load_state(path:Path)->dict|None:
     "A cached download, or None when there is none or it can't be read"
@@ -366,11 +371,14 @@ BSKY_API = 'https://public.api.bsky.app/xrpc'
 _UA = f'huggingtweets/{__version__} (+https://github.com/huggingtweets/huggingtweets)'
 
 def _session()->requests.Session:
+    "A requests session that names huggingtweets to the server"
     s = requests.Session()
     s.headers['User-Agent'] = _UA
     return s
 
-def _reset_at(epoch)->datetime|None: return datetime.fromtimestamp(int(epoch), timezone.utc) if epoch and str(epoch).isdigit() else None
+def _reset_at(epoch)->datetime|None:
+    "A rate limit's reset time from a Unix-seconds header, or None"
+    return datetime.fromtimestamp(int(epoch), timezone.utc) if epoch and str(epoch).isdigit() else None
 
 def _error_of(r:requests.Response)->tuple[str, str]:
     "A JSON error's code and message (Bluesky's `error`/`message`, Mastodon's `error`)"
