@@ -1,0 +1,174 @@
+"Model card, share image, W&B predictions, push to a local stand-in for the Hub API, and the sweep config."
+import base64, glob, http.server, io, json, re, threading
+from pathlib import Path
+import pytest, torch, yaml
+from PIL import Image, ImageChops, ImageStat
+from botfolder import make_bot, account
+import huggingface_hub
+from huggingtweets.core import HuggingTweetsError
+from huggingtweets.card import (card_text, write_card, predictions_image, finish_bot, push, sweep_config, write_sweep,
+                                avatar_color)
+
+torch.set_num_threads(1)  # tiny models run fastest on one thread
+
+SECTIONS = ['How does it work?', 'Training data', 'Training procedure', 'How to use', 'Limitations and bias', 'About']
+ONLINE = dict(mode='online', project='huggingtweets', run_id='r1', run_url='https://wandb.ai/me/huggingtweets/runs/r1')
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path, monkeypatch): monkeypatch.setenv('HUGGINGTWEETS_CACHE', str(tmp_path/'cache'))
+
+def structure(card:str)->dict:
+    "What must match the original's cards field by field"
+    front = yaml.safe_load(card.split('---\n')[1])
+    slots = re.findall(r'<div\n\s+style="display:(\w+);[^"]*width: 92px', card)
+    table = [l for l in card.splitlines() if l.startswith('| Data |')][0]
+    return dict(front=list(front), tags=front['tags'], widget=front['widget'], slots=slots,
+                columns=[c.strip() for c in table.strip('|').split('|')], sections=re.findall(r'^## (.+)$', card, re.M),
+                ai_bot='🤖 AI BOT 🤖' in card, intro=card.count('made with [huggingtweets]'))
+
+def test_card_of_one_account(tmp_path):
+    bot = make_bot(tmp_path/'getfiscal', [account('getfiscal', 'Don Hughes 🦌', 'x', 'https://pbs.twimg.com/a.jpg', 3221, 1002, 409)])
+    card = write_card(bot).read_text()
+    s = structure(card)
+    assert s == dict(front=['language', 'thumbnail', 'tags', 'widget'], tags=['huggingtweets'], widget=[{'text': 'My dream is'}],
+                     slots=['inherit', 'none', 'none'], columns=['Data', 'Don Hughes 🦌'], sections=SECTIONS, ai_bot=True, intro=1)
+    rows = [l for l in card.splitlines() if l.startswith('| ')][2:]
+    assert rows == ['| Tweets downloaded | 3221 |', '| Retweets | 1002 |', '| Short tweets | 409 |', '| Tweets kept | 1810 |']
+    assert '[@getfiscal\'s tweets](https://x.com/getfiscal)' in card
+    assert '[SmolLM2-135M](https://huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct)' in card  # the actual base model
+    assert 'perplexity is 22.2' in card and 'wandb.ai' not in card  # held-out perplexity; no W&B links offline
+    assert f"model='{bot.resolve()}'" in card and 'thumbnail: predictions.png' in card
+    assert 'github.com/huggingtweets/huggingtweets' in card and 'huggingtweets-demo.ipynb' in card
+    assert 'by Boris Dayma' in card  # the original is credited
+
+def test_card_of_three_accounts_with_online_run(tmp_path):
+    accounts = [account('alice', 'Alice <script>alert(1)</script>', 'bsky'), account('bob', 'Bob', extra={'Replies': 3}),
+                account('carol', 'Carol', avatar_url='https://example.org/c.png', extra={'Replies': 1})]
+    bot = make_bot(tmp_path/'abc', accounts, wandb=ONLINE, base_model='gpt2', base_model_name='GPT-2',
+                   base_model_url='https://huggingface.co/gpt2', method='full')
+    card = card_text(bot, hub_id='me/alice-bob-carol')
+    s = structure(card)
+    assert s['slots'] == ['flex', 'flex', 'inherit'] and s['sections'] == SECTIONS and s['front'][0] == 'language'
+    assert s['columns'] == ['Data', 'Alice &lt;script&gt;alert(1)&lt;/script&gt;', 'Bob', 'Carol']
+    assert '<script>' not in card and card.count('&lt;script&gt;alert(1)&lt;/script&gt;') == 3  # name line, table, sentence
+    assert '| Replies | 0 | 3 | 1 |' in card
+    assert '[GPT-2](https://huggingface.co/gpt2)' in card and 'in all its weights' in card
+    assert '[W&B training run](https://wandb.ai/me/huggingtweets/runs/r1)' in card
+    assert "model='me/alice-bob-carol'" in card
+    assert 'thumbnail: https://huggingface.co/me/alice-bob-carol/resolve/main/predictions.png' in card
+
+def test_offline_run_has_no_wandb_links(tmp_path):
+    bot = make_bot(tmp_path/'b', wandb={**ONLINE, 'mode': 'offline', 'run_url': None})
+    assert 'wandb.ai' not in card_text(bot)
+
+class Server(http.server.ThreadingHTTPServer):
+    "A local HTTP server on 127.0.0.1, in a thread, serving `handler`"
+    def __init__(self, handler):
+        super().__init__(('127.0.0.1', 0), handler)
+        self.url, self.requests, self.files = f'http://127.0.0.1:{self.server_port}', [], {}
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+@pytest.fixture
+def avatar_server():
+    buf = io.BytesIO(); Image.new('RGB', (80, 80), (250, 200, 0)).save(buf, 'PNG')
+    class H(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a): pass
+        def do_GET(self):
+            ok = self.path == '/avatar.png'
+            self.send_response(200 if ok else 404); self.end_headers()
+            if ok: self.wfile.write(buf.getvalue())
+    s = Server(H); yield s; s.shutdown()
+
+def test_predictions_image(tmp_path, avatar_server):
+    bot = make_bot(tmp_path/'b', [account('sunny', 'Sunny', 'x', avatar_server.url + '/avatar.png'),
+                                  account('gone', 'Gone Away', 'x', avatar_server.url + '/missing.png')])
+    samples = ['My dream is to bake bread', 'My dream is a quiet train', 'My dream is overtime ' * 10]
+    im = Image.open(predictions_image(bot, 'My dream is', samples)).convert('RGB')
+    assert im.size == (1200, 628)
+    assert len(im.getcolors(1_000_000)) > 50 and max(ImageStat.Stat(im).stddev) > 20  # not blank
+    assert im.getpixel((56+56, 36+56)) == (250, 200, 0)  # the avatar, fetched
+    assert im.getpixel((56+96+56, 36+90)) == avatar_color('gone')  # initials on a disc where it could not be had
+    other = Image.open(predictions_image(bot, 'Something else entirely', samples)).convert('RGB')
+    box = ImageChops.difference(im, other).getbbox()
+    assert box and 160 <= box[1] and box[3] <= 215  # only the prompt line changed
+
+def test_finish_bot_logs_predictions_to_the_offline_run(tmp_path, monkeypatch):
+    monkeypatch.setenv('WANDB_MODE', 'offline'); monkeypatch.setenv('WANDB_DIR', str(tmp_path)); monkeypatch.setenv('WANDB_SILENT', 'true')
+    bot = make_bot(tmp_path/'b', wandb=dict(mode='offline', project='huggingtweets', run_id='off1', run_url=None))
+    samples = finish_bot(bot, seed=0)
+    assert len(samples) == 3 and (bot/'README.md').exists() and Image.open(bot/'predictions.png').size == (1200, 628)
+    [table] = glob.glob(str(tmp_path/'wandb'/'offline-run-*-off1'/'files'/'media'/'table'/'predictions_*.table.json'))
+    data = json.loads(Path(table).read_text())
+    assert data['columns'] == ['prompt', 'sample'] and data['data'] == [['My dream is', s] for s in samples]
+
+def hub_handler(hub, status=200):
+    "Just enough of the Hub API for `create_repo` and `upload_folder`, recording what arrives"
+    class H(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a): pass
+        def reply(self, code, data):
+            body = json.dumps(data).encode()
+            self.send_response(code); self.send_header('Content-Type', 'application/json')
+            self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
+            hub.requests.append((self.path, self.headers.get('Authorization')))
+            if status != 200: return self.reply(status, {'error': 'Invalid credentials in Authorization header'})
+            if self.path == '/api/repos/create':
+                p = json.loads(body); hub.created = p
+                return self.reply(200, {'url': f"{hub.url}/{p['organization']}/{p['name']}"})
+            if self.path == '/api/validate-yaml':
+                yaml.safe_load(json.loads(body)['content'].split('---\n')[1])
+                return self.reply(200, {'errors': [], 'warnings': []})
+            if m := re.fullmatch(r'/api/models/([^/]+/[^/]+)/preupload/main', self.path):
+                files = json.loads(body)['files']
+                return self.reply(200, {'files': [{'path': f['path'], 'uploadMode': 'regular', 'shouldIgnore': False} for f in files]})
+            if m := re.fullmatch(r'/api/models/([^/]+/[^/]+)/commit/main', self.path):
+                for line in body.decode().splitlines():
+                    item = json.loads(line)
+                    if item['key'] == 'file': hub.files[item['value']['path']] = base64.b64decode(item['value']['content'])
+                    if item['key'] == 'header': hub.commit = item['value']['summary']
+                return self.reply(200, {'commitUrl': f'{hub.url}/{m[1]}/commit/{"a"*40}', 'commitOid': 'a'*40})
+            self.reply(404, {'error': f'not in the stand-in: {self.path}'})
+    return H
+
+@pytest.fixture
+def online(monkeypatch, tmp_path):
+    "No offline mode, no stored login, no HF_TOKEN"
+    monkeypatch.setattr(huggingface_hub.constants, 'HF_HUB_OFFLINE', False)
+    monkeypatch.delenv('HF_TOKEN', raising=False)
+    monkeypatch.setattr(huggingface_hub.constants, 'HF_TOKEN_PATH', str(tmp_path/'no-token'))
+
+def test_push_to_a_standin_hub(tmp_path, online, monkeypatch):
+    hub = Server(None); hub.RequestHandlerClass = hub_handler(hub)
+    bot = make_bot(tmp_path/'alice')
+    (bot/'checkpoint-10').mkdir(); (bot/'checkpoint-10'/'optimizer.pt').write_bytes(b'x')
+    monkeypatch.setenv('HF_TOKEN', 'hf_secret_token')
+    try: url = push(bot, 'someone/alice', endpoint=hub.url)
+    finally: hub.shutdown()
+    assert url == f'{hub.url}/someone/alice'
+    assert hub.created['name'] == 'alice' and hub.created['organization'] == 'someone'
+    assert all(auth == 'Bearer hf_secret_token' for _, auth in hub.requests)
+    assert set(hub.files) == {p.name for p in bot.iterdir() if p.is_file()}  # checkpoints left out
+    assert hub.files['model.safetensors'] == (bot/'model.safetensors').read_bytes()
+    readme = hub.files['README.md'].decode()
+    assert "model='someone/alice'" in readme and 'someone/alice/resolve/main/predictions.png' in readme
+    assert 'alice' in hub.commit
+
+def test_push_errors(tmp_path, online, monkeypatch):
+    bot = make_bot(tmp_path/'alice')
+    with pytest.raises(HuggingTweetsError, match='no Hugging Face token'): push(bot, 'someone/alice')
+    hub = Server(None); hub.RequestHandlerClass = hub_handler(hub, status=401)
+    try:
+        with pytest.raises(HuggingTweetsError, match='write access') as e: push(bot, 'someone/alice', token='hf_secret', endpoint=hub.url)
+    finally: hub.shutdown()
+    assert 'hf_secret' not in str(e.value)
+    with pytest.raises(HuggingTweetsError, match='Could not reach'): push(bot, 'someone/alice', token='hf_x', endpoint='http://127.0.0.1:9')
+    monkeypatch.setattr(huggingface_hub.constants, 'HF_HUB_OFFLINE', True)
+    with pytest.raises(HuggingTweetsError, match='offline mode'): push(bot, 'someone/alice', token='hf_x')
+
+def test_sweep_config(tmp_path):
+    cfg = yaml.safe_load(write_sweep(tmp_path/'sweep.yaml', accounts=['@alice', 'bsky:bob.bsky.social'], method='random').read_text())
+    assert cfg['method'] == 'random' and cfg['metric'] == {'name': 'eval/loss', 'goal': 'minimize'}
+    assert cfg['command'] == ['${env}', 'huggingtweets', 'train', '@alice', 'bsky:bob.bsky.social', '${args}']
+    assert {'epochs', 'learning-rate', 'lr-scheduler', 'warmup-ratio', 'gradient-accumulation-steps', 'lora-rank'} == set(cfg['parameters'])
+    with pytest.raises(HuggingTweetsError, match='Unknown sweep method'): sweep_config(method='grid-ish')
