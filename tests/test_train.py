@@ -1,0 +1,210 @@
+"Training end to end on tiny models built here: bot folders, resume, two processes, W&B offline runs, no tokens leaked."
+import json, os, signal, subprocess
+from pathlib import Path
+import pytest, torch
+from safetensors.torch import load_file
+from transformers import AutoTokenizer, TrainerCallback, pipeline
+from conftest import ROOT, BIN
+from huggingtweets.core import HuggingTweetsError
+from huggingtweets.models import tiny_base
+from huggingtweets.train import pack, train, TrainingStopped
+
+THINGS = ['coffee', 'the sea', 'my dog', 'sourdough', 'the city', 'rainy days', 'long runs', 'the game']
+TEMPLATES = ['I love {} so much', 'Nothing beats {} on a Sunday', 'Thinking about {} again tonight',
+             'Big news about {} coming Monday!', 'Who else is excited about {}?']
+POSTS = [t.format(x) for x in THINGS for t in TEMPLATES]  # 40 posts; the held-out ones are new pairs of known words
+VALID = POSTS[3::7]
+TRAIN = [p for p in POSTS if p not in VALID]
+FAST = dict(block_size=16, batch_size=4, learning_rate=1e-2)  # tiny blocks, a high rate: the tiny model learns in seconds
+META = dict(name='alice', accounts=[dict(handle='alice', name='Alice', source='archive', avatar_url=None,
+                                         stats={'Tweets downloaded': 12, 'Retweets': 1, 'Short tweets': 1, 'Tweets kept': 10})])
+
+@pytest.fixture
+def tiny(tmp_path, monkeypatch):
+    "A tiny random base model, with the cache and W&B folders inside `tmp_path`"
+    for var, sub in (('HUGGINGTWEETS_CACHE', 'cache'), ('WANDB_DIR', 'wandb'), ('WANDB_DATA_DIR', 'wandb-data'),
+                     ('WANDB_CACHE_DIR', 'wandb-cache'), ('WANDB_CONFIG_DIR', 'wandb-config')):
+        monkeypatch.setenv(var, str(tmp_path/sub))
+    return str(tiny_base(tmp_path/'tiny', texts=POSTS))
+
+def info(bot): return json.loads((Path(bot)/'huggingtweets.json').read_text())
+
+@pytest.mark.parametrize('method', ['lora', 'full'])
+def test_bot_folder_loads_with_the_card_snippet(tiny, tmp_path, method):
+    bot = train(TRAIN, VALID, tmp_path/'bot', base_model=tiny, method=method, epochs=2, wandb='disabled', meta=META, **FAST)
+    names = {p.name for p in bot.iterdir()}
+    assert {'model.safetensors', 'config.json', 'generation_config.json', 'tokenizer.json', 'dataset.json',
+            'huggingtweets.json'} <= names
+    assert 'checkpoints' not in names and not any('adapter' in n for n in names)
+    assert not any('lora' in k for k in load_file(bot/'model.safetensors'))  # merged: loads without peft
+    generator = pipeline('text-generation', model=str(bot))
+    out = generator("My dream is", num_return_sequences=5)
+    assert len(out) == 5 and all(o['generated_text'].startswith('My dream is') for o in out)
+    gen = json.loads((bot/'generation_config.json').read_text())
+    assert {k: gen[k] for k in ('do_sample', 'top_p', 'temperature', 'max_length', 'min_length')} == \
+        dict(do_sample=True, top_p=0.95, temperature=1.0, max_length=160, min_length=10)
+    config = json.loads((bot/'config.json').read_text())
+    assert config['prefix'] == '<|endoftext|>' == config['task_specific_params']['text-generation']['prefix']
+    assert gen['eos_token_id'] == 0  # stops at the separator
+    i = info(bot)
+    assert set(i) == {'name', 'accounts', 'base_model', 'base_model_name', 'base_model_url', 'method', 'hyperparameters',
+                      'separator', 'eval_loss', 'eval_perplexity', 'base_eval_loss', 'train_seconds', 'train_tokens',
+                      'tokens_per_second', 'wandb', 'huggingtweets_version'}
+    assert i['name'] == 'alice' and i['accounts'] == META['accounts'] and i['method'] == method
+    assert i['base_model'] == tiny and i['base_model_name'] == 'tiny' and i['wandb'] is None
+    assert i['eval_loss'] < i['base_eval_loss'] - (0.05 if method == 'lora' else 0.5), (i['eval_loss'], i['base_eval_loss'])
+    assert abs(i['eval_perplexity'] - torch.tensor(i['eval_loss']).exp().item()) < 1e-3
+    tok = AutoTokenizer.from_pretrained(tiny)
+    assert i['train_tokens'] == 2 * len(pack(TRAIN, tok, '<|endoftext|>', 16)) * 16  # two epochs of full blocks
+    assert i['tokens_per_second'] == pytest.approx(i['train_tokens'] / i['train_seconds'])
+    data = json.loads((bot/'dataset.json').read_text())
+    assert data == dict(train=TRAIN, valid=VALID)
+
+class SigintAt(TrainerCallback):
+    "Send this process a Ctrl-C at step `step`"
+    def __init__(self, step): self.step = step
+    def on_step_end(self, args, state, control, **kw):
+        if state.global_step == self.step: os.kill(os.getpid(), signal.SIGINT)
+
+class CrashAt(TrainerCallback):
+    "Crash at step `step`"
+    def __init__(self, step): self.step = step
+    def on_step_end(self, args, state, control, **kw):
+        if state.global_step == self.step: raise RuntimeError('power cut')
+
+def weights(bot): return load_file(Path(bot)/'model.safetensors')
+
+def test_ctrl_c_and_crash_resume_to_the_same_steps_and_weights(tiny, tmp_path):
+    run = lambda out, **kw: train(TRAIN, VALID, tmp_path/out, base_model=tiny, method='full', epochs=2, wandb='disabled', **FAST, **kw)
+    whole = run('whole')
+    steps = info(whole)['hyperparameters']['steps']
+    # Ctrl-C: the step ends, a checkpoint is saved, then KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt): run('cut', callbacks=[SigintAt(3)])
+    assert [p.name for p in (tmp_path/'cut'/'checkpoints').glob('checkpoint-*')] == ['checkpoint-3']
+    assert not (tmp_path/'cut'/'model.safetensors').exists()
+    run('cut', resume=True)
+    assert info(tmp_path/'cut')['hyperparameters']['steps'] == steps
+    # a crash: the last periodic checkpoint (evaluations at quarters of the run) survives
+    with pytest.raises(RuntimeError, match='power cut'): run('crash', callbacks=[CrashAt(steps - 2)])
+    saved = sorted(int(p.name.split('-')[1]) for p in (tmp_path/'crash'/'checkpoints').glob('checkpoint-*'))
+    assert len(saved) == 1 and 0 < saved[0] < steps - 2
+    run('crash', resume=True)
+    assert info(tmp_path/'crash')['hyperparameters']['steps'] == steps
+    # the resumed runs saw the same batches in the same order: the same weights
+    for other in ('cut', 'crash'):
+        a, b = weights(whole), weights(tmp_path/other)
+        assert all(torch.allclose(a[k], b[k], atol=1e-5) for k in a), other
+    assert info(tmp_path/'cut')['base_eval_loss'] == info(whole)['base_eval_loss']
+
+def test_resume_errors(tiny, tmp_path):
+    with pytest.raises(HuggingTweetsError, match='No checkpoint to resume from'):
+        train(TRAIN, VALID, tmp_path/'bot', base_model=tiny, wandb='disabled', resume=True, **FAST)
+    with pytest.raises(TrainingStopped, match='continue with --resume'):
+        train(TRAIN, VALID, tmp_path/'bot', base_model=tiny, wandb='disabled', epochs=2,
+              callbacks=[lambda p: p['step'] == 2], **FAST)
+    with pytest.raises(HuggingTweetsError, match="made with method='lora', not 'full'"):
+        train(TRAIN, VALID, tmp_path/'bot', base_model=tiny, method='full', wandb='disabled', resume=True, **FAST)
+
+def test_user_errors(tiny, tmp_path):
+    with pytest.raises(HuggingTweetsError, match='held-out posts'): train(TRAIN, [], tmp_path/'b', base_model=tiny)
+    with pytest.raises(HuggingTweetsError, match="use 'lora' or 'full'"): train(TRAIN, VALID, tmp_path/'b', base_model=tiny, method='qlora')
+    with pytest.raises(HuggingTweetsError, match='Unknown W&B mode'): train(TRAIN, VALID, tmp_path/'b', base_model=tiny, wandb='maybe')
+    with pytest.raises(HuggingTweetsError, match="Unknown training options \\['blocksize'\\]"):
+        train(TRAIN, VALID, tmp_path/'b', base_model=tiny, blocksize=3)
+    with pytest.raises(HuggingTweetsError, match='--base-model embedded'):
+        train(TRAIN, VALID, tmp_path/'b', base_model='no-such-user/no-such-model', wandb='disabled')
+
+def test_time_budget_ends_training(tiny, tmp_path):
+    seen = []
+    bot = train(TRAIN * 10, VALID, tmp_path/'bot', base_model=tiny, max_minutes=0.1, max_epochs=20, wandb='disabled',
+                callbacks=[seen.append], **FAST)
+    i = info(bot)
+    planned = max(p['max_steps'] for p in seen)  # 20 epochs: 820 steps, over a minute even for a tiny model
+    assert i['hyperparameters']['epochs'] == 20 and i['hyperparameters']['steps'] < planned / 4
+    assert i['train_seconds'] < 40
+    last = seen[-1]  # the schedule (and the progress) end at the last step
+    assert last['step'] == last['max_steps'] == i['hyperparameters']['steps'] and last['remaining'] == 0
+
+DDP_SCRIPT = '''
+import json, sys
+from huggingtweets.train import train
+posts, out, base = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
+train(posts[:-6], posts[-6:], out, base_model=base, epochs=2, wandb='disabled', block_size=16, batch_size=2, learning_rate=1e-2)
+'''
+
+def test_two_processes_with_torchrun(tiny, tmp_path):
+    script = tmp_path/'ddp_train.py'
+    script.write_text(DDP_SCRIPT)
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    r = subprocess.run([BIN/'torchrun', '--standalone', '--nproc_per_node', '2', str(script), json.dumps(POSTS),
+                        str(tmp_path/'bot'), tiny], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-5000:]
+    i = info(tmp_path/'bot')
+    assert i['hyperparameters']['world_size'] == 2 and i['eval_loss'] < i['base_eval_loss']
+    assert r.stdout.count('Bot saved in') == 1  # the first process alone writes the bot
+    out = pipeline('text-generation', model=str(tmp_path/'bot'))("My dream is", num_return_sequences=5)
+    assert len(out) == 5
+
+def _records(run_dir:Path)->list:
+    "The records of an offline W&B run's transaction log (LevelDB log format: 32 KiB blocks of chunks)"
+    from wandb.proto.wandb_internal_pb2 import Record
+    data = next(run_dir.glob('*.wandb')).read_bytes()
+    assert data[:4] == b':W&B'
+    pos, buf, out = 7, b'', []
+    while pos + 7 <= len(data):
+        left = 32768 - pos % 32768
+        length, kind = int.from_bytes(data[pos+4:pos+6], 'little'), data[pos+6]
+        if left < 7 or kind == 0: pos += left; continue  # the block's zero padding
+        buf, pos = buf + data[pos+7:pos+7+length], pos + 7 + length
+        if kind in (1, 4): out.append(Record.FromString(buf)); buf = b''  # a full record, or its last chunk
+    return out
+
+def test_wandb_offline_run_has_config_history_and_artifacts(tiny, tmp_path, capsys):
+    raw = {'alice': [dict(id='1', text=p) for p in POSTS]}
+    bot = train(TRAIN, VALID, tmp_path/'bot', base_model=tiny, epochs=2, wandb='offline', meta=META, raw_posts=raw, **FAST)
+    w = info(bot)['wandb']
+    assert w['mode'] == 'offline' and w['project'] == 'huggingtweets' and w['run_url'] is None
+    runs = list((tmp_path/'wandb'/'wandb').glob(f"offline-run-*-{w['run_id']}"))
+    assert len(runs) == 1
+    assert f'wandb sync {runs[0]}' in capsys.readouterr().out
+    records = _records(runs[0])
+    kinds = [r.WhichOneof('record_type') for r in records]
+    config = {}  # the config given to wandb.init is in the run record; Trainer adds its own in config records
+    for r in records:
+        kind = r.WhichOneof('record_type')
+        for item in (r.run.config.update if kind == 'run' else r.config.update if kind == 'config' else []):
+            config[item.key] = json.loads(item.value_json)
+    assert config['accounts'] == META['accounts'] and config['name'] == 'alice'
+    assert config['hyperparameters']['lora_rank'] == 16 and config['base_model_name'] == 'tiny'
+    assert config['versions']['transformers'] and config['versions']['huggingtweets']
+    history = [{i.key or '/'.join(i.nested_key): json.loads(i.value_json) for i in r.history.item} for r in records if r.WhichOneof('record_type') == 'history']
+    losses = [h['train/loss'] for h in history if 'train/loss' in h]
+    evals = [h['eval/loss'] for h in history if 'eval/loss' in h]
+    assert len(losses) == info(bot)['hyperparameters']['steps'] and len(evals) >= 2
+    assert evals[0] == pytest.approx(info(bot)['base_eval_loss']) and evals[-1] == pytest.approx(info(bot)['eval_loss'])
+    artifacts = {r.artifact.name: r.artifact for r in records if r.WhichOneof('record_type') == 'artifact'}
+    assert {'alice-posts', 'alice-dataset', 'base-tiny', 'huggingtweets-alice'} <= set(artifacts), set(artifacts)
+    assert artifacts['alice-posts'].type == 'raw_data' and artifacts['alice-dataset'].type == 'dataset'
+    files = {e.path for e in artifacts['huggingtweets-alice'].manifest.contents}
+    assert {'model.safetensors', 'config.json', 'huggingtweets.json', 'dataset.json'} <= files
+    refs = [e.ref for e in artifacts['base-tiny'].manifest.contents]
+    assert refs and all(r.startswith(Path(tiny).resolve().as_uri() + '/') for r in refs)
+    assert config['learning_rate'] == FAST['learning_rate'] and config['hub_token'] == '<HUB_TOKEN>'  # Trainer's arguments
+    assert 'summary' in kinds
+
+FAKE = dict(WANDB_API_KEY='wandbfake' + 'k' * 31, HF_TOKEN='hf_faketoken1234567890abcdef', HUGGING_FACE_HUB_TOKEN='hf_fakehub0987654321',
+            X_BEARER_TOKEN='AAAAfakebearer1234567890', TWITTER_BEARER_TOKEN='AAAAfaketwitter1234567890',
+            MASTODON_TOKEN='mastofake1234567890', BLUESKY_APP_PASSWORD='bsky-fake-pass-1234')
+
+def test_no_token_in_any_written_file(tiny, tmp_path, monkeypatch, capfd):
+    for k, v in FAKE.items(): monkeypatch.setenv(k, v)
+    bot = train(TRAIN, VALID, tmp_path/'bot', base_model=tiny, epochs=2, wandb='offline', meta=META,
+                raw_posts={'alice': [dict(id='1', text=POSTS[0])]}, keep_checkpoints=True, **FAST)
+    out, err = capfd.readouterr()
+    written = [p for p in tmp_path.rglob('*') if p.is_file()]
+    names = {p.name for p in written}  # the run's transaction log and debug logs, checkpoints, the bot, the cache
+    assert {'debug-internal.log', 'output.log', 'trainer_state.json', 'training_args.bin', 'huggingtweets.json'} <= names
+    assert any(p.suffix == '.wandb' for p in written)
+    for name, secret in FAKE.items():
+        for p in written: assert secret.encode() not in p.read_bytes(), f'{name} found in {p}'
+        assert secret not in out + err, f'{name} printed'
