@@ -8,7 +8,7 @@ Docs: https://huggingtweets.github.io/huggingtweets/generate.html.md"""
 __all__ = ['DEFAULTS', 'COPY_THRESHOLD', 'MIN_COPY_WORDS', 'Samples', 'load_bot', 'separator', 'generation_config', 'normalize',
            'copy_score', 'CopyFilter', 'training_filter', 'generate', 'log_predictions']
 
-# %% ../nbs/05_generate.ipynb #a625b45d
+# %% ../nbs/05_generate.ipynb #2538f3b7
 import json, re, time
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -19,7 +19,7 @@ from transformers import (AutoModelForCausalLM, AutoTokenizer, GenerationConfig,
 from .core import HuggingTweetsError
 from .models import precision, separator as base_separator, train_device
 
-# %% ../nbs/05_generate.ipynb #30800719
+# %% ../nbs/05_generate.ipynb #072e6672
 class Samples(list):
     "Generated posts: a list of str, with the prompt, the count of dropped copies and the time taken"
     def __init__(self, texts=(),     # the generated posts, each starting with the prompt
@@ -41,7 +41,7 @@ class Samples(list):
         return dict(prompt=self.prompt, samples=list(self), dropped=self.dropped, seconds=round(self.seconds, 3),
                     new_tokens=self.new_tokens, tokens_per_second=round(self.tokens_per_second, 1))
 
-# %% ../nbs/05_generate.ipynb #0d565173
+# %% ../nbs/05_generate.ipynb #bc961740
 _DTYPES = dict(bf16=torch.bfloat16, fp16=torch.float16, fp32=torch.float32)
 
 def _device()->tuple[str, torch.dtype]:
@@ -72,7 +72,7 @@ def load_bot(bot_dir:str|Path, # a bot folder, or a Hub id
         f"No bot folder at {str(bot_dir)!r}: train one with `huggingtweets train`, or check the path.")
     return _load(str(bot_dir), 0.)
 
-# %% ../nbs/05_generate.ipynb #fda18570
+# %% ../nbs/05_generate.ipynb #a09cc3fe
 def _read_json(path:Path)->dict:
     "A JSON file's content, or an empty dict when the file does not exist"
     return json.loads(path.read_text()) if path.is_file() else {}
@@ -91,7 +91,7 @@ def _text_generation_params(bot_dir)->dict:
     "The `text-generation` parameters the original stored in `config.json`"
     return (_read_json(Path(bot_dir)/'config.json').get('task_specific_params') or {}).get('text-generation') or {}
 
-# %% ../nbs/05_generate.ipynb #d04814d0
+# %% ../nbs/05_generate.ipynb #bb987dff
 DEFAULTS = dict(do_sample=True, top_p=0.95, temperature=1.0, max_length=160, min_length=10)
 
 def generation_config(bot_dir:str|Path, # a bot folder, or a Hub id
@@ -101,7 +101,7 @@ def generation_config(bot_dir:str|Path, # a bot folder, or a Hub id
     saved = {k:v for k,v in _read_json(Path(bot_dir)/'generation_config.json').items() if not k.startswith('_')}
     return GenerationConfig(**{**DEFAULTS, **params, **saved})
 
-# %% ../nbs/05_generate.ipynb #e6aa0796
+# %% ../nbs/05_generate.ipynb #a5762a46
 @lru_cache(maxsize=4)
 def _newline_ids(tok)->torch.Tensor:
     "Ids of the tokens whose text holds a newline"
@@ -114,7 +114,7 @@ class _StopAtNewline(StoppingCriteria):
     def __call__(self, input_ids, scores, **kwargs):
         return torch.isin(input_ids[:, -1], self.ids.to(input_ids.device))
 
-# %% ../nbs/05_generate.ipynb #d1d620fa
+# %% ../nbs/05_generate.ipynb #19c6512b
 def _sample_batch(model, tok, prompt:str, n:int, gc:GenerationConfig, sep:str, allow_newlines:bool)->tuple[list[str], int]:
     "Sample `n` continuations of `prompt` in one batch: (texts, number of new tokens)"
     sep_ids = tok.encode(sep, add_special_tokens=False)
@@ -145,7 +145,7 @@ def _prepare(gc:GenerationConfig, tok, sep:str)->GenerationConfig:
     gc = GenerationConfig(**{**gc.to_diff_dict(), 'eos_token_id': eos, 'pad_token_id': pad})
     return gc
 
-# %% ../nbs/05_generate.ipynb #881063ca
+# %% ../nbs/05_generate.ipynb #c6a3e0e6
 COPY_THRESHOLD = 0.85 # a sample scoring this much against a training post is a copy
 MIN_COPY_WORDS = 6    # a shared run shorter than this never counts as containment
 
@@ -164,7 +164,7 @@ def copy_score(a:str, b:str, min_words:int=MIN_COPY_WORDS)->float:
     "How much `a` and `b` are copies of each other, from 0 to 1"
     return _score(SequenceMatcher(None, normalize(a), normalize(b), autojunk=False), min_words)
 
-# %% ../nbs/05_generate.ipynb #ae792959
+# %% ../nbs/05_generate.ipynb #91ca7092
 class CopyFilter:
     "Tells whether a text repeats one of `posts` verbatim or nearly so"
     def __init__(self, posts, # the training posts
@@ -194,14 +194,14 @@ class CopyFilter:
         "Whether `text` is a copy of a post"
         return self.nearest(text)[0] >= self.threshold
 
-# %% ../nbs/05_generate.ipynb #44e9a2a6
+# %% ../nbs/05_generate.ipynb #08379307
 def training_filter(bot_dir:str|Path, # a bot folder
                    )->CopyFilter|None: # None when the folder has no `dataset.json`
     "A `CopyFilter` over the bot's training and held-out posts"
     data = _read_json(Path(bot_dir)/'dataset.json')
     return CopyFilter(data.get('train', []) + data.get('valid', [])) if data else None
 
-# %% ../nbs/05_generate.ipynb #6febe72c
+# %% ../nbs/05_generate.ipynb #850d0d02
 def generate(bot_dir:str|Path,        # a bot folder (or a Hub id)
              prompt:str='My dream is', # the text the posts start with
              n:int=10,                 # how many posts to write
@@ -226,7 +226,7 @@ def generate(bot_dir:str|Path,        # a bot folder (or a Hub id)
             else: kept.append(t)
     return Samples(kept, prompt=prompt, dropped=dropped, seconds=time.perf_counter()-t0, new_tokens=new_tokens)
 
-# %% ../nbs/05_generate.ipynb #eb72692d
+# %% ../nbs/05_generate.ipynb #3b8f4e87
 def log_predictions(samples:Samples, # what `generate` returned
                     run=None,        # a W&B run; the active one when None
                     key:str='predictions', # the name of the table in the run

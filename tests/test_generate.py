@@ -27,6 +27,10 @@ def test_custom_prompt_and_count(bot):
     assert len(s) == 3 and all(x.startswith('Coffee first') for x in s)
     assert s.prompt == 'Coffee first' and s.new_tokens > 0 and s.seconds > 0
 
+def test_empty_prompt(bot):
+    s = generate(bot, '', n=3, seed=2)
+    assert len(s) == 3 and all(x.strip() for x in s)
+
 def test_newlines_cut_unless_allowed(bot):
     free = generate(bot, n=10, seed=3, allow_newlines=True)
     assert any('\n' in s for s in free)  # this random model writes newlines...
