@@ -1,0 +1,187 @@
+"""End to end: the web app (`huggingtweets.wizard.serve`, Voilà) driven in headless Chromium through the three steps.
+
+It runs on the bundled sample (`archive:sample`) and a tiny model, so it takes about a minute. Screenshots of each step
+go to `$HUGGINGTWEETS_SCREENSHOTS` when set, else to a temporary folder; the test prints where. To refresh the
+tutorial's pictures with a real bot, run it with `HUGGINGTWEETS_SCREENSHOTS=nbs/images HUGGINGTWEETS_TEST_BASE_MODEL=embedded`. It is skipped when Debian's chromium is not installed
+(`tools/install_browser.sh`, which `make test` runs, installs it).
+"""
+import copy, json, os, re, shutil, signal, socket, subprocess, sys, time, urllib.request, zipfile
+from pathlib import Path
+import pytest
+from conftest import ROOT
+
+CHROMIUM = '/usr/bin/chromium'
+ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync']
+EVIL = '<img src=x onerror=alert(1)>'
+EVIL_NAME = '<b>Mallory</b> <script>alert("name")</script>'
+
+def free_port()->int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+
+def hostile_archive(path:Path, n=150)->Path:
+    "An X archive like the bundled sample's, of an account whose name and posts are HTML that must show as text"
+    from huggingtweets.sources import sample_archive
+    with zipfile.ZipFile(sample_archive()) as z: files = {n: z.read(n).decode() for n in z.namelist()}
+    def load(name): return json.loads(files[name].split('=', 1)[1])
+    def dump(name, var, data): files[name] = f'window.YTD.{var}.part0 = ' + json.dumps(data, indent=1)
+    account = load('data/account.js')
+    account[0]['account'].update(username='mallory_x', accountDisplayName=EVIL_NAME, accountId='42')
+    dump('data/account.js', 'account', account)
+    first = load('data/tweets.js')[0]
+    tweets = []
+    for i in range(n):
+        t = copy.deepcopy(first)
+        t['tweet'].update(id=str(1000 + i), id_str=str(1000 + i), created_at=f'Mon Jan {i % 28 + 1:02d} 12:00:00 +0000 2024',
+                          full_text=f'&lt;img src=x onerror=alert(1)&gt; is post {i} of mine, and it must show as text, never as a picture',
+                          entities=dict(hashtags=[], symbols=[], user_mentions=[], urls=[]))
+        t['tweet'].pop('edit_info', None)
+        tweets.append(t)
+    dump('data/tweets.js', 'tweets', tweets)
+    dump('data/note-tweet.js', 'note_tweet', [])
+    with zipfile.ZipFile(path, 'w') as z:
+        for name,text in files.items(): z.writestr(name, text)
+    return path
+
+@pytest.fixture(scope='module')
+def app(tmp_path_factory):
+    "The web app on a free port of 127.0.0.1, training a tiny model: (url, bots folder)"
+    if not Path(CHROMIUM).exists(): pytest.skip(f'{CHROMIUM} is not installed (run tools/install_browser.sh)')
+    pytest.importorskip('playwright.sync_api')
+    tmp = tmp_path_factory.mktemp('app')
+    from huggingtweets.models import tiny_base
+    base = os.environ.get('HUGGINGTWEETS_TEST_BASE_MODEL') or str(tiny_base(tmp/'tiny'))
+    port = free_port()
+    env = {**os.environ, 'HUGGINGTWEETS_BASE_MODEL': base, 'HUGGINGTWEETS_EPOCHS': '1', 'HUGGINGTWEETS_MAX_POSTS': '100',
+           'HUGGINGTWEETS_CACHE': str(tmp/'cache'), 'HUGGINGTWEETS_WANDB': 'disabled', 'WANDB_MODE': 'disabled',
+           'HF_HUB_OFFLINE': '1'}
+    env.pop('HUGGINGTWEETS_BOTS_DIR', None)
+    log = open(tmp/'app.log', 'w')
+    proc = subprocess.Popen([sys.executable, '-c', f'from huggingtweets.wizard import serve; serve({port})'], cwd=tmp, env=env,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f'http://127.0.0.1:{port}/'
+    try:
+        for _ in range(240):
+            if proc.poll() is not None: pytest.fail(f'the app ended early:\n{(tmp/"app.log").read_text()[-3000:]}')
+            try: urllib.request.urlopen(url, timeout=60); break
+            except OSError: time.sleep(0.5)
+        else: pytest.fail(f'the app did not answer at {url}:\n{(tmp/"app.log").read_text()[-3000:]}')
+        assert f'huggingtweets app: {url}' in (tmp/'app.log').read_text()
+        yield url, tmp/'bots'
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)  # serve stops Voilà, which shuts its kernels down
+        try: proc.wait(30)
+        except subprocess.TimeoutExpired: os.killpg(proc.pid, signal.SIGKILL); proc.wait()
+        log.close()
+
+@pytest.fixture(scope='module')
+def screenshots(tmp_path_factory)->Path:
+    out = Path(os.environ.get('HUGGINGTWEETS_SCREENSHOTS') or tmp_path_factory.mktemp('screenshots'))
+    out.mkdir(parents=True, exist_ok=True)
+    print(f'screenshots in {out}')
+    return out
+
+@pytest.fixture
+def page(app):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={'width': 1200, 'height': 900})
+        page.dialogs = []
+        page.on('dialog', lambda d: (page.dialogs.append(d.message), d.dismiss()))
+        yield page
+        browser.close()
+
+def shot(page, locator, path):
+    "Screenshot one element whole: the app scrolls inside its own pane, so the window is made tall enough first"
+    height = int(locator.bounding_box()['height'])
+    page.set_viewport_size({'width': 1200, 'height': max(900, height + 100)})
+    locator.screenshot(path=path)
+    page.set_viewport_size({'width': 1200, 'height': 900})
+
+def test_three_steps(app, page, screenshots):
+    url, bots = app
+    from playwright.sync_api import expect
+    page.goto(url, timeout=180_000)
+    step1, step2, step3 = (page.locator(f'.ht-step-{i}') for i in (1, 2, 3))
+    expect(step1.get_by_role('button', name='Download posts')).to_be_enabled(timeout=180_000)
+    assert 'from huggingtweets.wizard import Wizard' not in page.content()  # code cells are hidden
+    fields = step1.locator('.widget-text input')
+    expect(fields.nth(0)).to_have_value('archive:sample')
+    expect(step2.get_by_role('button', name='Train the bot')).to_be_disabled()
+    expect(step3.get_by_role('button', name='Generate')).to_be_disabled()
+
+    # 1. Accounts: the stats table and eight example posts of the bundled sample
+    step1.get_by_role('button', name='Download posts').click()
+    card = step1.locator('.ht-account')
+    expect(card.locator('table')).to_contain_text('Tweets kept', timeout=120_000)
+    expect(card.locator('h4')).to_contain_text('@crumbsandcomets')
+    expect(card.locator('.ht-posts li')).to_have_count(8)
+    rows = dict(r.split('\t') for r in card.locator('tbody tr').evaluate_all(
+        "rs => rs.map(r => [...r.cells].map(c => c.innerText).join('\\t'))"))
+    assert int(rows['Tweets downloaded']) == 100 == sum(int(v) for k,v in rows.items() if k != 'Tweets downloaded')
+    shot(page, step1, screenshots/'wizard-1-accounts.png')
+
+    # 2. Train: the progress bar reaches the end, the loss plot and the summary appear
+    train = step2.get_by_role('button', name='Train the bot')
+    expect(train).to_be_enabled()
+    train.click()
+    expect(step2.get_by_role('button', name='Cancel')).to_be_enabled(timeout=30_000)
+    expect(step2.locator('.ht-ok')).to_contain_text('held-out loss', timeout=240_000)
+    steps = json.loads((bots/'crumbsandcomets'/'huggingtweets.json').read_text())['hyperparameters']['steps']
+    expect(step2.locator('.widget-label').filter(has_text=re.compile(r'^Done'))).to_have_text(re.compile(f'^Done: {steps} steps'))
+    assert step2.locator('.progress-bar').evaluate('b => b.style.width') == '100%'
+    expect(step2.locator('img.widget-image')).to_be_visible()
+    expect(step3.locator('code').first).to_have_text(str(bots/'crumbsandcomets'))
+    assert (bots/'crumbsandcomets'/'model.safetensors').exists() and (bots/'crumbsandcomets'/'predictions.png').exists()
+    shot(page, step2, screenshots/'wizard-2-train.png')
+
+    # 3. Generate: samples with share links; the share image and the model card are shown
+    step3.get_by_role('spinbutton').fill('4')
+    step3.get_by_role('button', name='Generate').click()
+    samples = step3.locator('.ht-samples tbody tr')
+    expect(samples.first).to_be_visible(timeout=120_000)
+    assert 1 <= samples.count() <= 4
+    for i in range(samples.count()):
+        assert samples.nth(i).locator('td').nth(1).inner_text().startswith('My dream is')
+        assert samples.nth(i).get_by_role('link', name='Share').get_attribute('href').startswith('https://x.com/intent/post?text=My%20dream%20is')
+    image = step3.locator('img.widget-image')
+    expect(image).to_be_visible()
+    assert image.evaluate('i => i.naturalWidth') > 100  # predictions.png, loaded
+    shot(page, step3, screenshots/'wizard-3-generate.png')
+    step3.get_by_text('Model card (README.md)', exact=True).click()
+    card = step3.locator('.jp-RenderedMarkdown')
+    expect(card).to_contain_text('@crumbsandcomets')
+    shot(page, card, screenshots/'wizard-4-card.png')
+    assert page.dialogs == [] and 'Traceback' not in page.content()
+
+def test_hostile_names_and_posts_show_as_text(app, page, tmp_path):
+    "An uploaded archive whose name and posts are HTML: they show as text in the cards, samples and model card"
+    url, bots = app
+    from playwright.sync_api import expect
+    page.goto(url, timeout=180_000)
+    step1 = page.locator('.ht-step-1')
+    expect(step1.get_by_role('button', name='Download posts')).to_be_enabled(timeout=180_000)
+    with page.expect_file_chooser() as chooser:
+        step1.get_by_role('button', name=re.compile('Upload an X archive')).click()
+    chooser.value.set_files(str(hostile_archive(tmp_path/'mallory.zip')))
+    fields = step1.locator('.widget-text input')
+    expect(fields.nth(0)).to_have_value(re.compile(r'^archive:.*mallory\.zip$'))
+    step1.get_by_role('button', name='Download posts').click()
+    card = step1.locator('.ht-account')
+    expect(card.locator('table')).to_contain_text('Tweets kept', timeout=120_000)
+    expect(card.locator('h4')).to_contain_text(EVIL_NAME)
+    expect(card.locator('.ht-posts li')).to_have_count(8)
+    for text in card.locator('.ht-posts li').all_inner_texts(): assert text.startswith(EVIL), text
+    assert page.locator('.ht-account script, .ht-account b').count() == 0
+    step2, step3 = page.locator('.ht-step-2'), page.locator('.ht-step-3')
+    step2.get_by_role('button', name='Train the bot').click()
+    expect(step2.locator('.ht-ok')).to_contain_text('held-out loss', timeout=240_000)
+    assert (bots/'mallory_x'/'README.md').exists()
+    step3.get_by_text('Model card (README.md)', exact=True).click()
+    expect(step3.locator('.jp-RenderedMarkdown')).to_contain_text(EVIL_NAME)
+    step3.get_by_role('button', name='Generate').click()
+    expect(step3.locator('.ht-samples tbody tr').first).to_be_visible(timeout=120_000)
+    assert page.locator('img[src=x]').count() == 0 and page.locator('.ht-step-3 script').count() == 0
+    assert page.dialogs == [] and 'Traceback' not in page.content()
