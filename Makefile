@@ -34,6 +34,11 @@ docs: $(VENV)/.dev
 bench: $(VENV)/.runtime
 	$(PY) -m huggingtweets.bench $(ARGS)
 
+# The benchmark on the newest 300 posts of the corpus: minutes, for day-to-day work.
+.PHONY: bench-quick
+bench-quick: $(VENV)/.runtime
+	$(PY) -m huggingtweets.bench --quick $(ARGS)
+
 # Export notebooks to the library and clean them: run after editing nbs/.
 sync: $(VENV)/.dev
 	$(VENV)/bin/nbdev-export && $(VENV)/bin/nbdev-clean
