@@ -6,7 +6,7 @@ Docs: https://huggingtweets.github.io/huggingtweets/cli.html.md"""
 
 # %% auto #0
 __all__ = ['console', 'ACCOUNTS', 'REFRESH', 'MAX_POSTS', 'JSON', 'SEED', 'command', 'arg', 'parser', 'main', 'download_cmd',
-           'train_cmd', 'generate_cmd', 'push_cmd', 'demo_cmd']
+           'train_cmd', 'generate_cmd', 'push_cmd', 'demo_cmd', 'app_cmd']
 
 # %% ../nbs/08_cli.ipynb #bbbc7f51
 import argparse, json, sys
@@ -141,8 +141,7 @@ def generate_cmd(args):
          arg('repo_id', metavar='NAMESPACE/NAME', help='the Hub repository to create or update'))
 def push_cmd(args):
     "Publish a bot on the Hugging Face Hub (token from HF_TOKEN or `hf auth login`)"
-    from huggingtweets.card import write_card, push
-    write_card(args.bot, hub_id=args.repo_id)
+    from huggingtweets.card import push
     console.print(f'Pushed to {push(args.bot, args.repo_id)}')
 
 # %% ../nbs/08_cli.ipynb #969d9a39
@@ -164,3 +163,12 @@ def demo_cmd(args):
     for s in generate(bot, args.prompt, n=5, seed=0): console.print(f'• {s}', markup=False)
     console.rule('[bold]Done[/]')
     console.print(f'bot folder: {bot}\nmodel card: {bot/"README.md"}\nshare image: {bot/"predictions.png"}')
+
+# %% ../nbs/08_cli.ipynb #3d172c4c
+@command('huggingtweets app --port 8866',
+         arg('--port', type=int, default=8866, help='the port on 127.0.0.1 (default: %(default)s)'),
+         arg('--open', action='store_true', help='open the page in a browser'))
+def app_cmd(args):
+    "Serve the widget wizard as a local web app"
+    from huggingtweets.wizard import serve
+    serve(args.port, args.open)
