@@ -7,7 +7,7 @@ Docs: https://huggingtweets.github.io/huggingtweets/train.html.md"""
 # %% auto #0
 __all__ = ['GENERATION', 'pack', 'defaults', 'TrainingStopped', 'ProgressReporter', 'wandb_mode', 'train']
 
-# %% ../nbs/04_train.ipynb #6f8b4cf6
+# %% ../nbs/04_train.ipynb #81155c8f
 import json, math, os, shutil, signal, sys, threading, time
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
@@ -24,7 +24,7 @@ from . import __version__
 from .core import HuggingTweetsError, cache_dir
 from .models import EMBEDDED, base_info, load_base, precision, separator, tiny_base, train_device
 
-# %% ../nbs/04_train.ipynb #6840f50c
+# %% ../nbs/04_train.ipynb #f5589f54
 def pack(texts:list[str], # posts
          tok,             # the base model's tokenizer
          sep:str,         # the document separator token
@@ -40,7 +40,7 @@ def pack(texts:list[str], # posts
     if (keep_tail or not blocks) and len(stream) - n > 1: blocks.append(stream[n:])
     return blocks
 
-# %% ../nbs/04_train.ipynb #4c7ca055
+# %% ../nbs/04_train.ipynb #9e588f15
 class _Blocks(Dataset):
     "Packed blocks as a dataset of `input_ids`"
     def __init__(self, blocks): self.blocks = blocks
@@ -57,15 +57,15 @@ def _collate(batch:list[dict], pad_id:int)->dict:
         ids[i,:len(x)], mask[i,:len(x)], labels[i,:len(x)] = x, 1, x
     return dict(input_ids=ids, attention_mask=mask, labels=labels)
 
-# %% ../nbs/04_train.ipynb #641cb29f
+# %% ../nbs/04_train.ipynb #5fddf971
 _DEFAULTS = dict(
-    common=dict(warmup_ratio=0.05, weight_decay=0.0, lr_scheduler='cosine', gradient_accumulation_steps=1,
-                n_evals=4, max_epochs=4),
+    common=dict(block_size=128, batch_size=4, epochs=3, warmup_ratio=0.05, weight_decay=0.0, lr_scheduler='cosine',
+                gradient_accumulation_steps=1),
     lora=dict(learning_rate=1e-3, lora_rank=16, lora_alpha=32, lora_dropout=0.05, lora_targets='all-linear'),
     full=dict(learning_rate=5e-5),
-    cpu=dict(block_size=128, batch_size=8, epochs=1, log_every=1),
-    mps=dict(block_size=128, batch_size=8, epochs=1, log_every=1),
-    cuda=dict(block_size=256, batch_size=32, epochs=3, log_every=10),
+    cpu=dict(budget_minutes=4, n_evals=2, log_every=1),
+    mps=dict(budget_minutes=4, n_evals=2, log_every=1),
+    cuda=dict(budget_minutes=None, n_evals=4, log_every=5),
 )
 
 def defaults(method:str='lora',       # `lora` or `full`
@@ -77,24 +77,24 @@ def defaults(method:str='lora',       # `lora` or `full`
     return dict(method=method, device=device, precision=precision(device),
                 **_DEFAULTS['common'], **_DEFAULTS[method], **_DEFAULTS[device])
 
-# %% ../nbs/04_train.ipynb #ba6f8f0d
+# %% ../nbs/04_train.ipynb #434b9a91
 def _hyperparameters(method, epochs, max_minutes, seed, overrides:dict)->dict:
     "Defaults for `method` on this device, with the budget, seed and `overrides` applied"
     hp = defaults(method)
     unknown = set(overrides) - set(hp)
     if unknown: raise HuggingTweetsError(f"Unknown training options {sorted(unknown)}: known ones are {sorted(hp)}.")
     hp.update(overrides)
-    if epochs is None and max_minutes: epochs = hp['max_epochs']
+    if epochs is None and max_minutes is None: max_minutes = hp['budget_minutes']
     return dict(hp, epochs=epochs or hp['epochs'], max_minutes=max_minutes, seed=seed)
 
-# %% ../nbs/04_train.ipynb #40cd0293
+# %% ../nbs/04_train.ipynb #94811e01
 def _lora(model, hp:dict):
     "Wrap `model` with LoRA adapters on its linear layers"
     config = LoraConfig(r=hp['lora_rank'], lora_alpha=hp['lora_alpha'], lora_dropout=hp['lora_dropout'],
                         target_modules=hp['lora_targets'], task_type='CAUSAL_LM')
     return get_peft_model(model, config)
 
-# %% ../nbs/04_train.ipynb #a6ff8bb9
+# %% ../nbs/04_train.ipynb #1ebb4c67
 class _Cosine:
     "Linear warm-up for `warmup` steps, then a cosine from 1 to 0 at step `total`"
     def __init__(self, warmup:int, total:int): self.warmup, self.total = warmup, total
@@ -112,7 +112,7 @@ class _Trainer(Trainer):
             self._created_lr_scheduler = True
         return self.lr_scheduler
 
-# %% ../nbs/04_train.ipynb #ca2f4263
+# %% ../nbs/04_train.ipynb #cc388c87
 def _agree(total:int, stop:bool, deadline:bool, args)->tuple[int,bool,bool]:
     "The smallest `total` and any `stop` or `deadline` across processes"
     if args.world_size <= 1 or not torch.distributed.is_initialized(): return total, stop, deadline
@@ -120,7 +120,7 @@ def _agree(total:int, stop:bool, deadline:bool, args)->tuple[int,bool,bool]:
     torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MAX)
     return int(-t[0]), bool(t[1]), bool(t[2])
 
-# %% ../nbs/04_train.ipynb #e43555a6
+# %% ../nbs/04_train.ipynb #2bd4e3a1
 class TrainingStopped(HuggingTweetsError):
     "Training stopped on request, after saving a checkpoint to resume from"
 
@@ -170,7 +170,7 @@ class _Control(TrainerCallback):
         seconds_left = 0.97 * self.max_seconds - elapsed - evals_left * self.eval_seconds
         return max(step + 1, min(total, step + int(seconds_left / (self.step_seconds / measured))))
 
-# %% ../nbs/04_train.ipynb #d1361bf9
+# %% ../nbs/04_train.ipynb #0e2a2221
 class _Bar(TrainerCallback):
     "A progress bar with the training loss, the held-out loss and the time left"
     def __init__(self): self.bar, self.post = None, {}
@@ -190,7 +190,7 @@ class _Bar(TrainerCallback):
 
     def on_train_end(self, args, state, control, **kwargs): self.bar.close()
 
-# %% ../nbs/04_train.ipynb #cfbbf89b
+# %% ../nbs/04_train.ipynb #fe4d4a36
 class ProgressReporter(TrainerCallback):
     "Call `fn` with the step, loss, held-out loss, elapsed and remaining seconds; `fn` returning True stops training"
     def __init__(self, fn):
@@ -215,7 +215,7 @@ class ProgressReporter(TrainerCallback):
         self.eval_loss = (metrics or {}).get('eval_loss', self.eval_loss)
         self._report(state)
 
-# %% ../nbs/04_train.ipynb #2ed467c5
+# %% ../nbs/04_train.ipynb #1051cfd6
 @contextmanager
 def _graceful_interrupt(ctl:_Control):
     "While inside, a first Ctrl-C asks `ctl` to stop after the step, a second one raises `KeyboardInterrupt`"
@@ -228,7 +228,7 @@ def _graceful_interrupt(ctl:_Control):
     try: yield
     finally: signal.signal(signal.SIGINT, previous)
 
-# %% ../nbs/04_train.ipynb #b1f07acd
+# %% ../nbs/04_train.ipynb #b3deabdc
 _WANDB_MODES = ('auto', 'online', 'offline', 'disabled')
 
 def _wandb_logged_in()->bool:
@@ -248,7 +248,7 @@ def wandb_mode(mode:str='auto', # `auto`, `online`, `offline` or `disabled`
     if env in _WANDB_MODES[1:]: return env
     return 'online' if _wandb_logged_in() else 'offline'
 
-# %% ../nbs/04_train.ipynb #4db41f22
+# %% ../nbs/04_train.ipynb #ba58ecb3
 def _versions()->dict:
     "Versions of the libraries that shape a training run"
     return dict(huggingtweets=__version__, transformers=transformers.__version__, torch=torch.__version__,
@@ -265,7 +265,7 @@ def _wandb_start(mode:str, meta:dict, hp:dict, base:dict, run_id:str|None):
         f"Could not start the W&B run ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}): "
         "train with --wandb offline to keep the run on disk, or --wandb disabled.") from e
 
-# %% ../nbs/04_train.ipynb #54b1840d
+# %% ../nbs/04_train.ipynb #0361ca2b
 def _artifact_name(s:str)->str:
     "`s` with the characters W&B artifact names refuse replaced by '-'"
     return ''.join(c if c.isalnum() or c in '-_.' else '-' for c in s)
@@ -296,7 +296,7 @@ def _log_artifacts(run, bot_dir:Path, meta:dict, base:dict, raw_posts:dict|None)
         if f.is_file(): bot.add_file(str(f), policy='immutable')
     run.log_artifact(bot)
 
-# %% ../nbs/04_train.ipynb #1ac09040
+# %% ../nbs/04_train.ipynb #e7a5040f
 GENERATION = dict(do_sample=True, top_p=0.95, temperature=1.0, max_length=160, min_length=10)
 
 def _save_bot(model, tok, bot_dir:Path, sep:str, train_texts, valid_texts, info:dict):
@@ -314,7 +314,7 @@ def _save_bot(model, tok, bot_dir:Path, sep:str, train_texts, valid_texts, info:
     (bot_dir/'huggingtweets.json').write_text(json.dumps(info, ensure_ascii=False, indent=2))
     return bot_dir
 
-# %% ../nbs/04_train.ipynb #5a1ef162
+# %% ../nbs/04_train.ipynb #20b674e5
 _MUST_MATCH = ('base_model', 'method', 'block_size', 'lora_rank', 'lora_targets')
 
 def _start_checkpoints(ckpt_dir:Path, resume:bool, run:dict, is_main:bool)->tuple[str|None, dict]:
@@ -347,7 +347,7 @@ class _Seconds(TrainerCallback):
             path = Path(args.output_dir)/f'checkpoint-{state.global_step}'/'huggingtweets_seconds.json'
             path.write_text(json.dumps(dict(train_seconds=self.seconds())))
 
-# %% ../nbs/04_train.ipynb #14443ebb
+# %% ../nbs/04_train.ipynb #ff643bb4
 def _training_args(ckpt_dir:Path, hp:dict, report_to:str)->TrainingArguments:
     "`Trainer`'s arguments for `hp`; evaluation and checkpoints are driven by `_Control`"
     return TrainingArguments(
@@ -363,14 +363,14 @@ def _last_eval(state)->float|None:
     "The held-out loss logged at the last step, if any"
     return next((h['eval_loss'] for h in reversed(state.log_history) if 'eval_loss' in h and h['step'] == state.global_step), None)
 
-# %% ../nbs/04_train.ipynb #6d2360c2
+# %% ../nbs/04_train.ipynb #ee4ca718
 def train(train_texts:list[str],      # cleaned posts to train on (oversampled as the dataset stage decided)
           valid_texts:list[str],      # held-out posts, for the held-out loss
           out_dir,                    # the bot folder to write; checkpoints go to `out_dir/checkpoints`
           base_model:str=EMBEDDED,    # `embedded`, `gpt2` or another Hub id, or a local model folder
           method:str='lora',          # `lora` (merged into the weights on save) or `full` fine-tuning
-          epochs:float|None=None,     # passes over the training posts; the device's default when None
-          max_minutes:float|None=None,# a time budget for the training loop
+          epochs:float|None=None,     # passes over the training posts; `defaults()['epochs']` when None
+          max_minutes:float|None=None,# a time budget for the training loop; 4 on a CPU when neither is given
           seed:int=42,                # random seed
           wandb:str='auto',           # W&B mode: `auto`, `online`, `offline` or `disabled`
           resume:bool=False,          # continue from the last checkpoint in `out_dir/checkpoints`
@@ -395,7 +395,7 @@ def train(train_texts:list[str],      # cleaned posts to train on (oversampled a
     if method == 'lora': model = _lora(model, hp)
     args = _training_args(out_dir/'checkpoints', hp, 'none' if mode == 'disabled' else 'wandb')
     hp['world_size'] = args.world_size
-    control, seconds = _Control(max_minutes, hp['n_evals']), _Seconds(_seconds_before(checkpoint))
+    control, seconds = _Control(hp['max_minutes'], hp['n_evals']), _Seconds(_seconds_before(checkpoint))
     cbs = [c if isinstance(c, TrainerCallback) else ProgressReporter(c) for c in callbacks]
     for c in cbs:
         if isinstance(c, ProgressReporter): c.stop = control.request_stop  # before `_Control`, which acts on it
@@ -409,12 +409,12 @@ def train(train_texts:list[str],      # cleaned posts to train on (oversampled a
         bot = _train_and_save(trainer, control, seconds, checkpoint, run_record, run, out_dir, tok, sep,
                               train_texts, valid_texts, meta, hp, base, raw_posts, keep_checkpoints)
     except BaseException:
-        if run: run.finish(exit_code=1)
+        _wandb_close(run, exit_code=1)
         raise
-    if run: run.finish()
+    _wandb_close(run)
     return bot
 
-# %% ../nbs/04_train.ipynb #2320b605
+# %% ../nbs/04_train.ipynb #202f9ac0
 def _train_and_save(trainer, control, seconds, checkpoint, run_record, run, out_dir, tok, sep,
                     train_texts, valid_texts, meta, hp, base, raw_posts, keep_checkpoints):
     "Evaluate the base model, train, evaluate, and write the bot folder and W&B artifacts"
@@ -453,10 +453,17 @@ def _train_and_save(trainer, control, seconds, checkpoint, run_record, run, out_
     trainer.accelerator.wait_for_everyone()
     return out_dir
 
-# %% ../nbs/04_train.ipynb #1a5f7d6d
+# %% ../nbs/04_train.ipynb #82f1daa5
 def _say(msg:str, is_main:bool):
     "Print `msg` from the first process only"
     if is_main: print(msg, flush=True)
+
+def _wandb_close(run, exit_code:int=0):
+    "Finish `run` and, when no other run is open, wait for W&B to write everything to disk"
+    if run is None: return
+    import wandb
+    run.finish(exit_code=exit_code)
+    if wandb.run is None: wandb.teardown()  # `finish` can return before an offline run's files are complete
 
 def _wandb_info(run)->dict|None:
     "The W&B run as `huggingtweets.json` records it"

@@ -116,7 +116,7 @@ def test_user_errors(tiny, tmp_path):
 
 def test_time_budget_ends_training(tiny, tmp_path):
     seen = []
-    bot = train(TRAIN * 10, VALID, tmp_path/'bot', base_model=tiny, max_minutes=0.1, max_epochs=20, wandb='disabled',
+    bot = train(TRAIN * 10, VALID, tmp_path/'bot', base_model=tiny, max_minutes=0.1, epochs=20, wandb='disabled',
                 callbacks=[seen.append], **FAST)
     i = info(bot)
     planned = max(p['max_steps'] for p in seen)  # 20 epochs: 820 steps, over a minute even for a tiny model
@@ -203,7 +203,7 @@ def test_no_token_in_any_written_file(tiny, tmp_path, monkeypatch, capfd):
     out, err = capfd.readouterr()
     written = [p for p in tmp_path.rglob('*') if p.is_file()]
     names = {p.name for p in written}  # the run's transaction log and debug logs, checkpoints, the bot, the cache
-    assert {'debug-internal.log', 'output.log', 'trainer_state.json', 'training_args.bin', 'huggingtweets.json'} <= names
+    assert {'debug-internal.log', 'trainer_state.json', 'training_args.bin', 'huggingtweets.json'} <= names
     assert any(p.suffix == '.wandb' for p in written)
     for name, secret in FAKE.items():
         for p in written: assert secret.encode() not in p.read_bytes(), f'{name} found in {p}'
