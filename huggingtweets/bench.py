@@ -10,7 +10,7 @@ __all__ = ['BENCH_FILE', 'RECIPE', 'RECIPE_GENERATE', 'DEFAULTS', 'TARGETS', 'QU
            'results_markdown', 'run_bench', 'write_results', 'parse_variant', 'main']
 
 # %% ../nbs/11_bench.ipynb #08b7fcbe
-import argparse, dataclasses, json, os, platform, re, resource, statistics, sys, tempfile, time
+import argparse, dataclasses, json, math, os, platform, re, resource, statistics, sys, tempfile, time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 from multiprocessing import get_context
@@ -58,12 +58,14 @@ def _repeat_posts(posts:list, n:int)->list:
     "`n` posts made by repeating `posts`, each with an id of its own"
     return [dataclasses.replace(p, id=f'{p.id}-{i // len(posts)}') for i,p in zip(range(n), posts * (n // len(posts) + 1))]
 
-def _best_seconds(f, repeats:int)->tuple[float, object]:
-    "The shortest wall time of `repeats` calls of `f`, and its last result"
-    times = []
+def _best_seconds(f, repeats:int)->tuple[float, float, object]:
+    "The shortest wall time and CPU time of `repeats` calls of `f`, and its last result"
+    times, cpus = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter(); r = f(); times.append(time.perf_counter() - t0)
-    return min(times), r
+        t0, c0 = time.perf_counter(), time.process_time()
+        r = f()
+        times.append(time.perf_counter() - t0); cpus.append(time.process_time() - c0)
+    return min(times), min(cpus), r
 
 def bench_data(profile,          # the account
                posts:list,       # its posts
@@ -72,9 +74,9 @@ def bench_data(profile,          # the account
               )->dict:           # seconds and counts
     "Time cleaning and counting `n` posts made from `posts`, and splitting them into a dataset"
     many = _repeat_posts(posts, n)
-    clean_s, account = _best_seconds(lambda: clean_account(profile, many), repeats)
-    split_s, ds = _best_seconds(lambda: build_dataset([account]), repeats)
-    return dict(posts=n, clean_seconds=clean_s, posts_per_second=n / clean_s, dataset_seconds=split_s,
+    clean_s, clean_cpu, account = _best_seconds(lambda: clean_account(profile, many), repeats)
+    split_s, _, ds = _best_seconds(lambda: build_dataset([account]), repeats)
+    return dict(posts=n, clean_seconds=clean_s, clean_cpu_seconds=clean_cpu, posts_per_second=n / clean_s, dataset_seconds=split_s,
                 stats=dict(account.stats), train_posts=len(ds.train), valid_posts=len(ds.valid))
 
 # %% ../nbs/11_bench.ipynb #ebc21a67
@@ -99,7 +101,27 @@ class _FreezeBelow(TrainerCallback):
             m = re.search(r'\.layers\.(\d+)\.', name)
             if (m and int(m.group(1)) < self.k) or 'embed_tokens' in name: p.requires_grad_(False)
 
+class _LoopCpu(TrainerCallback):
+    "The CPU seconds of the training loop (evaluations inside it included)"
+    seconds = 0.0
+    def on_train_begin(self, *args, **kwargs): self.c0 = time.process_time()
+    def on_train_end(self, *args, **kwargs): self.seconds = time.process_time() - self.c0
+
 # %% ../nbs/11_bench.ipynb #3119c9c6
+def _n_params(bot)->int:
+    "The number of weights in a bot folder's safetensors files"
+    from safetensors import safe_open
+    n = 0
+    for f in Path(bot).glob('*.safetensors'):
+        with safe_open(f, 'pt') as st: n += sum(math.prod(st.get_slice(k).get_shape()) for k in st.keys())
+    return n
+
+def _flops(method:str, params:int, freeze:int|None=None, n_layers:int=30)->float:
+    "Estimated training FLOPs per token: forward, activation gradients, and weight gradients for full fine-tuning"
+    backward = (2 if method == 'lora' else 4) * (1 - (freeze or 0) / n_layers)
+    return (2 + backward) * params
+
+# %% ../nbs/11_bench.ipynb #37b609a8
 def train_run(train_texts:list[str],   # training posts
               valid_texts:list[str],   # held-out posts
               out_dir,                 # the bot folder to write
@@ -115,16 +137,19 @@ def train_run(train_texts:list[str],   # training posts
     freeze = hparams.pop('freeze_layers', None)
     cuda = torch.cuda.is_available()
     if cuda: torch.cuda.reset_peak_memory_stats()
-    t0 = time.perf_counter()
+    t0, c0, loop = time.perf_counter(), time.process_time(), _LoopCpu()
     bot = train(train_texts, valid_texts, out_dir, base_model=base_model, method=method, epochs=epochs, wandb='disabled',
-                meta=meta, callbacks=[_FreezeBelow(freeze)] if freeze else (), **hparams)
-    seconds = time.perf_counter() - t0
+                meta=meta, callbacks=[loop, *([_FreezeBelow(freeze)] if freeze else [])], **hparams)
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     info = json.loads((Path(bot)/'huggingtweets.json').read_text())
-    hp = info['hyperparameters']
-    return dict(bot=str(bot), time_to_bot=seconds, train_seconds=info['train_seconds'], train_tokens=info['train_tokens'],
-                tokens_per_second=info['tokens_per_second'], steps=hp.get('steps'), eval_loss=info['eval_loss'],
-                base_eval_loss=info['base_eval_loss'], block_size=hp.get('block_size'), batch_size=hp.get('batch_size'),
-                torch_threads=torch.get_num_threads(), gpu_peak_mb=torch.cuda.max_memory_allocated() / 1e6 if cuda else None)
+    hp, params = info['hyperparameters'], _n_params(bot)
+    layers = json.loads((Path(bot)/'config.json').read_text()).get('num_hidden_layers', 30)
+    return dict(bot=str(bot), time_to_bot=seconds, cpu_seconds=cpu, loop_cpu_seconds=loop.seconds, load_average=os.getloadavg()[0],
+                train_seconds=info['train_seconds'], train_tokens=info['train_tokens'], tokens_per_second=info['tokens_per_second'],
+                steps=hp.get('steps'), eval_loss=info['eval_loss'], base_eval_loss=info['base_eval_loss'],
+                block_size=hp.get('block_size'), batch_size=hp.get('batch_size'), torch_threads=torch.get_num_threads(),
+                params=params, gflop_per_second=_flops(method, params, freeze, layers) * info['train_tokens'] / info['train_seconds'] / 1e9,
+                gpu_peak_mb=torch.cuda.max_memory_allocated() / 1e6 if cuda else None)
 
 # %% ../nbs/11_bench.ipynb #a87b26ac
 def heldout_loss(model,                # a causal LM
@@ -161,15 +186,19 @@ def _recipe_generate(model, tok, sep:str, prompt:str, seed:int)->tuple[list[str]
     lengths = [next((j + 1 for j,t in enumerate(row.tolist()) if t in ends), len(row)) for row in new]
     return [prompt + tok.decode(row[:n], skip_special_tokens=True) for row,n in zip(new, lengths)], sum(lengths)
 
-def _timed_samples(how:str, bot:str, model, tok, sep:str, prompt:str, seed:int)->tuple[float, list[str], int]:
-    "Seconds, samples and new tokens of one call of ten samples"
+def _timed_samples(how:str, bot:str, model, tok, sep:str, prompt:str, seed:int)->dict:
+    "Seconds, CPU seconds, samples, new tokens and forward passes of one call of ten samples"
     from huggingtweets.generate import generate
-    t0 = time.perf_counter()
-    if how == 'recipe': texts, tokens = _recipe_generate(model, tok, sep, prompt, seed)
-    else:
-        s = generate(bot, prompt, n=10, seed=seed)
-        texts, tokens = list(s), s.new_tokens
-    return time.perf_counter() - t0, texts, tokens
+    passes = []
+    hook = model.register_forward_pre_hook(lambda *a: passes.append(1))
+    t0, c0 = time.perf_counter(), time.process_time()
+    try:
+        if how == 'recipe': texts, tokens = _recipe_generate(model, tok, sep, prompt, seed)
+        else:
+            s = generate(bot, prompt, n=10, seed=seed)
+            texts, tokens = list(s), s.new_tokens
+    finally: hook.remove()
+    return dict(seconds=time.perf_counter() - t0, cpu=time.process_time() - c0, texts=texts, tokens=tokens, passes=len(passes))
 
 # %% ../nbs/11_bench.ipynb #efb65ae9
 def generate_run(bot:str,                  # a bot folder
@@ -187,11 +216,11 @@ def generate_run(bot:str,                  # a bot folder
     else: model, tok = AutoModelForCausalLM.from_pretrained(bot).eval(), AutoTokenizer.from_pretrained(bot)
     load_s, sep = time.perf_counter() - t0, separator(bot, tok)
     calls = [_timed_samples(how, bot, model, tok, sep, prompt, seed) for seed in range(repeats)]
-    seconds = statistics.median(c[0] for c in calls)
-    tokens = statistics.median(c[2] for c in calls)
-    return dict(how=how, load_seconds=load_s, seconds=seconds, all_seconds=[c[0] for c in calls], new_tokens=tokens,
-                tokens_per_second=sum(c[2] for c in calls) / sum(c[0] for c in calls), samples=calls[0][1],
-                heldout_loss=heldout_loss(model, tok, sep, valid_texts) if len(valid_texts) else None)
+    med = lambda k: statistics.median(c[k] for c in calls)
+    return dict(how=how, load_seconds=load_s, seconds=med('seconds'), all_seconds=[c['seconds'] for c in calls],
+                cpu_seconds=med('cpu'), new_tokens=med('tokens'), forward_passes=med('passes'),
+                tokens_per_second=sum(c['tokens'] for c in calls) / sum(c['seconds'] for c in calls), samples=calls[0]['texts'],
+                load_average=os.getloadavg()[0], heldout_loss=heldout_loss(model, tok, sep, valid_texts) if len(valid_texts) else None)
 
 # %% ../nbs/11_bench.ipynb #866e5c1b
 def _cpu_name()->str:
@@ -239,11 +268,13 @@ def _fmt(v, unit='', digits=2)->str:
     return f'{v:,.{digits}f}{unit}'
 
 _ROWS = [('Time to a bot (s)', 'train', 'time_to_bot', 0), ('Training loop (s)', 'train', 'train_seconds', 0),
-         ('Training tokens', 'train', 'train_tokens', 0), ('Training tokens/s', 'train', 'tokens_per_second', 0),
+         ('CPU seconds of `train`', 'train', 'cpu_seconds', 0), ('CPU seconds of its training loop', 'train', 'loop_cpu_seconds', 0), ('Training tokens', 'train', 'train_tokens', 0),
+         ('Training tokens/s', 'train', 'tokens_per_second', 0), ('Estimated GFLOP/s', 'train', 'gflop_per_second', 1),
          ('Optimizer steps', 'train', 'steps', 0), ('Held-out loss, each post alone', 'generate', 'heldout_loss', 3),
          ("Held-out loss, `train`'s blocks", 'train', 'eval_loss', 3), ('Peak training memory (MB)', 'train', 'peak_rss_mb', 0),
-         ('GPU peak memory (MB)', 'train', 'gpu_peak_mb', 0), ('Loading the bot (s)', 'generate', 'load_seconds', 2),
-         ('Ten samples (s)', 'generate', 'seconds', 2), ('Generated tokens', 'generate', 'new_tokens', 0),
+         ('GPU peak memory (MB)', 'train', 'gpu_peak_mb', 0), ('Load average at the end of training', 'train', 'load_average', 1),
+         ('Loading the bot (s)', 'generate', 'load_seconds', 2), ('Ten samples (s)', 'generate', 'seconds', 2),
+         ('Forward passes for ten samples', 'generate', 'forward_passes', 0), ('Generated tokens', 'generate', 'new_tokens', 0),
          ('Generation tokens/s', 'generate', 'tokens_per_second', 1)]
 
 def _run_table(runs:dict)->list[str]:
@@ -278,7 +309,9 @@ def results_markdown(res:dict, # what `run_bench` measured
              f"torch {m['torch']} ({m['torch_threads']} threads), transformers {m['transformers']}, Python {m['python']}. "
              f"Load average {res['load_before'][0]:.1f} at the start, {res['load_after'][0]:.1f} at the end.", '',
              f"**Data**: {res['corpus']['posts']:,} posts, {res['corpus']['kept']:,} kept after cleaning, "
-             f"{res['corpus']['train_posts']:,} to train on and {res['corpus']['valid_posts']:,} held out.", '',
+             f"{res['corpus']['train_posts']:,} to train on and {res['corpus']['valid_posts']:,} held out. Cleaning and "
+             f"counting {d['posts']:,} posts took {d['clean_seconds']:.2f} s"
+             f"{f' ({cpu:.2f} CPU s)' if (cpu := d.get('clean_cpu_seconds')) else ''}.", '',
              *_run_table(res['runs']), '',
              *_md_table(['Target', 'Measured', 'Goal', 'Verdict'],
                         [[v['target'], _verdict_value(v), v['goal'], _MET[v['met']]] for v in res['targets']]), '']

@@ -128,7 +128,8 @@ def test_three_steps(app, page, screenshots):
     expect(train).to_be_enabled()
     train.click()
     expect(step2.get_by_role('button', name='Cancel')).to_be_enabled(timeout=30_000)
-    expect(step2.locator('.ht-ok')).to_contain_text('held-out loss', timeout=240_000)
+    try: expect(step2.locator('.ht-ok')).to_contain_text('held-out loss', timeout=600_000)
+    except AssertionError: raise AssertionError(f'training did not end well; step 2 shows:\n{step2.inner_text()}') from None
     steps = json.loads((bots/'crumbsandcomets'/'huggingtweets.json').read_text())['hyperparameters']['steps']
     expect(step2.locator('.widget-label').filter(has_text=re.compile(r'^Done'))).to_have_text(re.compile(f'^Done: {steps} steps'))
     assert step2.locator('.progress-bar').evaluate('b => b.style.width') == '100%'
@@ -177,7 +178,7 @@ def test_hostile_names_and_posts_show_as_text(app, page, tmp_path):
     assert page.locator('.ht-account script, .ht-account b').count() == 0
     step2, step3 = page.locator('.ht-step-2'), page.locator('.ht-step-3')
     step2.get_by_role('button', name='Train the bot').click()
-    expect(step2.locator('.ht-ok')).to_contain_text('held-out loss', timeout=240_000)
+    expect(step2.locator('.ht-ok')).to_contain_text('held-out loss', timeout=600_000)
     assert (bots/'mallory_x'/'README.md').exists()
     step3.get_by_text('Model card (README.md)', exact=True).click()
     expect(step3.locator('.jp-RenderedMarkdown')).to_contain_text(EVIL_NAME)

@@ -15,9 +15,9 @@ TEMPLATES = ['I love {} so much, it makes every single morning better', 'Nothing
              'Who else is excited about {}? Tell me everything below', 'RT @friend: {} is the best thing in the world']
 POSTS = [t.format(w) for w in WORDS for t in TEMPLATES]  # 144 posts, 24 of them retweets; 120 kept
 RUN_KEYS = {'label', 'settings', 'train', 'generate'}
-TRAIN_KEYS = {'bot', 'time_to_bot', 'train_seconds', 'train_tokens', 'tokens_per_second', 'steps', 'eval_loss',
+TRAIN_KEYS = {'bot', 'time_to_bot', 'cpu_seconds', 'loop_cpu_seconds', 'load_average', 'params', 'gflop_per_second', 'train_seconds', 'train_tokens', 'tokens_per_second', 'steps', 'eval_loss',
               'base_eval_loss', 'block_size', 'batch_size', 'torch_threads', 'gpu_peak_mb', 'peak_rss_mb'}
-GEN_KEYS = {'how', 'load_seconds', 'seconds', 'all_seconds', 'new_tokens', 'tokens_per_second', 'samples', 'heldout_loss', 'peak_rss_mb'}
+GEN_KEYS = {'how', 'load_seconds', 'seconds', 'all_seconds', 'cpu_seconds', 'forward_passes', 'load_average', 'new_tokens', 'tokens_per_second', 'samples', 'heldout_loss', 'peak_rss_mb'}
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):

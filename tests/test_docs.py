@@ -157,3 +157,17 @@ def test_failing_notebook_names_itself(tmp_path):
     err = bd._run_job((f, tmp_path/'out.ipynb', []))
     assert err and '09_broken.ipynb' in err and 'boom in the example' in err
     assert not (tmp_path/'out.ipynb').exists()
+
+def test_lib_deps(tmp_path):
+    "A notebook's cached run depends on the modules it imports, through relative, package and function-local imports"
+    lib = tmp_path/'pkg'
+    (lib/'sub').mkdir(parents=True)
+    files = {'__init__.py': '', 'core.py': 'import os', 'a.py': 'from .core import x', 'b.py': 'def f():\n    from pkg.sub import c',
+             'sub/__init__.py': 'from . import c', 'sub/c.py': 'from ..a import y', 'lone.py': 'import json'}
+    for k, v in files.items(): (lib/k).write_text(v)
+    names = lambda srcs: sorted(str(f.relative_to(lib)) for f in bd.lib_deps(srcs, lib))
+    assert names(['from pkg.core import x']) == ['core.py']
+    assert names(['%time x = 1\nimport pkg.b as b']) == ['a.py', 'b.py', 'core.py', 'sub/__init__.py', 'sub/c.py']
+    assert names(['from pkg import lone', 'import numpy']) == ['__init__.py', 'lone.py']
+    assert len(names(['def broken(:'])) == len(files), 'code it cannot parse depends on everything'
+    assert bd._read_paths(["p = Path('../tests/conftest.py')", "open('../no/such/file')"], ROOT/'nbs') == [ROOT/'tests'/'conftest.py']

@@ -1,5 +1,5 @@
 "Training end to end on tiny models built here: bot folders, resume, two processes, W&B offline runs, no tokens leaked."
-import json, os, signal, subprocess
+import json, os, signal, subprocess, time
 from pathlib import Path
 import pytest, torch
 from safetensors.torch import load_file
@@ -116,10 +116,11 @@ def test_user_errors(tiny, tmp_path):
 
 def test_time_budget_ends_training(tiny, tmp_path):
     seen = []
+    def slow_step(p): seen.append(p); time.sleep(0.05)  # 20 epochs: 820 steps, over 40 s on any machine
     bot = train(TRAIN * 10, VALID, tmp_path/'bot', base_model=tiny, max_minutes=0.1, epochs=20, wandb='disabled',
-                callbacks=[seen.append], **FAST)
+                callbacks=[slow_step], **FAST)
     i = info(bot)
-    planned = max(p['max_steps'] for p in seen)  # 20 epochs: 820 steps, over a minute even for a tiny model
+    planned = max(p['max_steps'] for p in seen)
     assert i['hyperparameters']['epochs'] == 20 and i['hyperparameters']['steps'] < planned / 4
     assert i['train_seconds'] < 40
     last = seen[-1]  # the schedule (and the progress) end at the last step

@@ -6,7 +6,8 @@ machinery and hands the result to mkdocs (Material theme):
 1. execute: each notebook in `nbs/` runs top to bottom in a fresh process, as `nbdev-test --flags slow` runs it
    (same shell, same skipped cells, same working folder), with a `show_doc` cell after each exported
    definition (nbdev's `add_show_docs`). Executed notebooks are kept in `_proc/exec/`, keyed by a hash of the
-   notebook, the library and `pyproject.toml`, so a second build only re-runs notebooks whose inputs changed.
+   notebook, the library modules it imports (directly or not), the files it reads and `pyproject.toml`, so a second
+   build only re-runs notebooks whose inputs changed.
 2. process: nbdev's docs processors (`FilterDefaults`, as `nbdev-proc-nbs` applies them for Quarto) drop
    hidden and exported cells, turn the `# title` / `> subtitle` cell into front matter and link backticked
    symbols to their docs.
@@ -19,7 +20,7 @@ Markdown pages (rather than mkdocs-jupyter's HTML rendering of whole notebooks) 
 link and anchor, give each symbol an entry in the page's table of contents and in search, and render
 `show_doc`'s Markdown with the same extensions as the prose.
 """
-import base64, hashlib, html, json, os, posixpath, re, shutil, subprocess, sys, time
+import ast, base64, hashlib, html, json, os, posixpath, re, shutil, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -32,30 +33,85 @@ from nbdev.process import NBProcessor
 from nbdev.processors import FilterDefaults, add_show_docs
 
 ROOT = Path(__file__).resolve().parent.parent
-_EXEC_VERSION = 1  # bump when the execution step changes, to invalidate cached executed notebooks
+_EXEC_VERSION = 2  # bump when the execution step changes, to invalidate cached executed notebooks
 
 # ---- 1. execute
 
-def _lib_files(cfg)->list[Path]:
-    "The files whose content decides what a notebook's cells print: the library, the project file, nbs/ assets"
-    skip = lambda p: any(o.startswith('.') or o == '__pycache__' for o in p.parts)
-    lib = [p for p in cfg.lib_path.rglob('*') if p.is_file() and not skip(p.relative_to(cfg.lib_path))]
+def _imports(src:str, mod:str='')->set|None:
+    "Modules that Python source `src` (of module `mod`) imports anywhere, even inside functions; None if unparsable"
+    src = '\n'.join('' if l.lstrip().startswith(('%', '!')) else l for l in src.splitlines())  # IPython magics
+    try: tree = ast.parse(src)
+    except SyntaxError: return None
+    res, pkg = set(), mod.split('.')[:-1]
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Import): res |= {a.name for a in n.names}
+        elif isinstance(n, ast.ImportFrom):
+            base = '.'.join((pkg[:len(pkg)-n.level+1] if n.level else []) + ([n.module] if n.module else []))
+            res |= {base} | {f'{base}.{a.name}' for a in n.names}
+    return res
+
+def lib_deps(srcs:list,     # Python sources: a notebook's code cells
+             lib_path:Path, # the library's folder
+            )->set:         # the library's `.py` files they import, directly or through each other
+    "The library modules some code depends on"
+    lib = lib_path.name
+    def _file(m):
+        parts = m.split('.')
+        if parts[0] != lib: return None
+        f = lib_path.joinpath(*parts[1:])
+        return next((o for o in (f.with_suffix('.py'), f/'__init__.py') if o.is_file()), None)
+    todo, res = [(s, '') for s in srcs], set()
+    while todo:
+        src, mod = todo.pop()
+        mods = _imports(src, mod)
+        if mods is None: return {p for p in lib_path.rglob('*.py') if '__pycache__' not in p.parts}  # can't tell: all
+        for f in filter(None, map(_file, mods)):
+            if f not in res:
+                res.add(f)
+                todo.append((f.read_text(encoding='utf-8'), '.'.join(f.relative_to(lib_path.parent).with_suffix('').parts)))
+    return res
+
+_skip = lambda p: any(o.startswith('.') or o == '__pycache__' for o in p.parts)
+
+def _read_paths(srcs:list, nbs_path:Path)->list[Path]:
+    "Files that code reads through relative path literals such as `'../tests/fixtures'` (from `nbs_path`)"
+    res = []
+    for lit in set(re.findall(r"""['"](\.\.?/[^'"\n]*)['"]""", '\n'.join(srcs))):
+        f = (nbs_path/lit).resolve()
+        if f.is_file(): res.append(f)
+        elif f.is_dir(): res += [o for o in f.rglob('*') if o.is_file() and not _skip(o.relative_to(f))][:5000]
+    return res
+
+def _dep_files(srcs:list, cfg)->list[Path]:
+    "The files whose content decides what a notebook's cells print"
+    skip = _skip
+    data = [p for p in cfg.lib_path.rglob('*') if p.is_file() and p.suffix != '.py' and not skip(p.relative_to(cfg.lib_path))]
     nbs = [p for p in cfg.nbs_path.rglob('*') if p.is_file() and p.suffix != '.ipynb' and p.name != 'sidebar.yml'
            and not skip(p.relative_to(cfg.nbs_path))]
-    return sorted(lib + nbs + [cfg.config_file])
+    init = cfg.lib_path/'__init__.py'
+    return sorted(set(data + nbs + [cfg.config_file] + ([init] if init.exists() else []) + list(lib_deps(srcs, cfg.lib_path))
+                      + _read_paths(srcs, cfg.nbs_path)))
+
+def _fingerprint(f:Path)->bytes:
+    "A file's content, or its size and time when it is big (data archives)"
+    st = f.stat()
+    return f.read_bytes() if st.st_size < 5_000_000 else f'{st.st_size} {st.st_mtime_ns}'.encode()
 
 def exec_key(nb_path:Path, # a notebook
              flags:list,   # test flags whose cells run
              cfg=None,     # nbdev config (default: the project's)
             )->str:        # hex digest that changes whenever the notebook's executed outputs may change
-    "Hash of everything a notebook's execution depends on"
+    "Hash of what a notebook's run depends on: its cells, the library modules they import, data files, `pyproject.toml`"
     cfg = cfg or get_config()
     h = hashlib.sha256(f'{_EXEC_VERSION} {sorted(flags)}'.encode())
     nb = json.loads(Path(nb_path).read_text(encoding='utf-8'))
     h.update(json.dumps(nb.get('metadata', {}).get('nbdev'), sort_keys=True).encode())
     for c in nb['cells']:
         h.update(json.dumps([c['cell_type'], c['source'], c.get('metadata', {}).get('nbdev')], sort_keys=True).encode())
-    for f in _lib_files(cfg): h.update(str(f.relative_to(cfg.config_path)).encode() + b'\0' + f.read_bytes() + b'\0')
+    srcs = [''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'code']
+    exp = re.search(r'^#\|\s*default_exp\s+(\S+)', '\n'.join(srcs), re.M)  # its own module, which it may re-export
+    if exp: srcs.append(f'import {cfg.lib_path.name}.{exp.group(1)}')
+    for f in _dep_files(srcs, cfg): h.update(os.path.relpath(f, cfg.config_path).encode() + b'\0' + _fingerprint(f) + b'\0')
     return h.hexdigest()
 
 def _execute(src:Path, dst:Path, flags:list)->str|None:
