@@ -109,6 +109,8 @@ def test_user_errors(tiny, tmp_path):
     with pytest.raises(HuggingTweetsError, match='held-out posts'): train(TRAIN, [], tmp_path/'b', base_model=tiny)
     with pytest.raises(HuggingTweetsError, match="use 'lora' or 'full'"): train(TRAIN, VALID, tmp_path/'b', base_model=tiny, method='qlora')
     with pytest.raises(HuggingTweetsError, match='Unknown W&B mode'): train(TRAIN, VALID, tmp_path/'b', base_model=tiny, wandb='maybe')
+    with pytest.raises(HuggingTweetsError, match='Unknown learning-rate schedule'):
+        train(TRAIN, VALID, tmp_path/'b', base_model=tiny, lr_scheduler='cyclic')
     with pytest.raises(HuggingTweetsError, match="Unknown training options \\['blocksize'\\]"):
         train(TRAIN, VALID, tmp_path/'b', base_model=tiny, blocksize=3)
     with pytest.raises(HuggingTweetsError, match='--base-model embedded'):
