@@ -2,7 +2,8 @@
 
 It runs on the bundled sample (`archive:sample`) and a tiny model, so it takes about a minute. Screenshots of each step
 go to `$HUGGINGTWEETS_SCREENSHOTS` when set, else to a temporary folder; the test prints where. To refresh the
-tutorial's pictures with a real bot, run it with `HUGGINGTWEETS_SCREENSHOTS=nbs/images HUGGINGTWEETS_TEST_BASE_MODEL=embedded`. It is skipped when Debian's chromium is not installed
+tutorial's pictures with a real bot, run it with `HUGGINGTWEETS_SCREENSHOTS=nbs/images HUGGINGTWEETS_TEST_BASE_MODEL=embedded
+HUGGINGTWEETS_TEST_EPOCHS=3 HUGGINGTWEETS_TEST_MAX_POSTS=3200`. It is skipped when Debian's chromium is not installed
 (`tools/install_browser.sh`, which `make test` runs, installs it).
 """
 import copy, json, os, re, shutil, signal, socket, subprocess, sys, time, urllib.request, zipfile
@@ -44,6 +45,8 @@ def hostile_archive(path:Path, n=150)->Path:
         for name,text in files.items(): z.writestr(name, text)
     return path
 
+MAX_POSTS = int(os.environ.get('HUGGINGTWEETS_TEST_MAX_POSTS', 100))  # of the 428 of the bundled sample
+
 @pytest.fixture(scope='module')
 def app(tmp_path_factory):
     "The web app on a free port of 127.0.0.1, training a tiny model: (url, bots folder)"
@@ -53,7 +56,8 @@ def app(tmp_path_factory):
     from huggingtweets.models import tiny_base
     base = os.environ.get('HUGGINGTWEETS_TEST_BASE_MODEL') or str(tiny_base(tmp/'tiny'))
     port = free_port()
-    env = {**os.environ, 'HUGGINGTWEETS_BASE_MODEL': base, 'HUGGINGTWEETS_EPOCHS': '1', 'HUGGINGTWEETS_MAX_POSTS': '100',
+    env = {**os.environ, 'HUGGINGTWEETS_BASE_MODEL': base, 'HUGGINGTWEETS_EPOCHS': os.environ.get('HUGGINGTWEETS_TEST_EPOCHS', '1'),
+           'HUGGINGTWEETS_MAX_POSTS': str(MAX_POSTS),
            'HUGGINGTWEETS_CACHE': str(tmp/'cache'), 'HUGGINGTWEETS_WANDB': 'disabled', 'WANDB_MODE': 'disabled',
            'HF_HUB_OFFLINE': '1'}
     env.pop('HUGGINGTWEETS_BOTS_DIR', None)
@@ -120,7 +124,7 @@ def test_three_steps(app, page, screenshots):
     expect(card.locator('.ht-posts li')).to_have_count(8)
     rows = dict(r.split('\t') for r in card.locator('tbody tr').evaluate_all(
         "rs => rs.map(r => [...r.cells].map(c => c.innerText).join('\\t'))"))
-    assert int(rows['Tweets downloaded']) == 100 == sum(int(v) for k,v in rows.items() if k != 'Tweets downloaded')
+    assert int(rows['Tweets downloaded']) == min(MAX_POSTS, 428) == sum(int(v) for k,v in rows.items() if k != 'Tweets downloaded')
     shot(page, step1, screenshots/'wizard-1-accounts.png')
 
     # 2. Train: the progress bar reaches the end, the loss plot and the summary appear
