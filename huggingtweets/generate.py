@@ -14,10 +14,10 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
 import torch
-from transformers import (AutoModelForCausalLM, AutoTokenizer, GenerationConfig, StoppingCriteria,
+from transformers import (AutoTokenizer, GenerationConfig, StoppingCriteria,
                           StoppingCriteriaList, set_seed)
 from .core import HuggingTweetsError
-from .models import precision, separator as base_separator, train_device
+from .models import from_pretrained, precision, separator as base_separator, train_device
 
 # %% ../nbs/05_generate.ipynb #072e6672
 class Samples(list):
@@ -53,12 +53,8 @@ def _device()->tuple[str, torch.dtype]:
 def _load(source:str, stamp:float):
     "Load model and tokenizer from `source` (`stamp` only makes the cache notice new weights)"
     device, dtype = _device()
-    try:
-        tok = AutoTokenizer.from_pretrained(source, trust_remote_code=False)
-        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, trust_remote_code=False)
-    except OSError as e: raise HuggingTweetsError(
-        f"Could not load the bot {source!r}: {str(e).splitlines()[0]} Name a bot folder made by "
-        "`huggingtweets train`, or a Hub id when online.") from e
+    model, tok = from_pretrained(source, dtype, f'the bot {source!r}',
+                                 'Name a bot folder made by `huggingtweets train`, or a Hub id when online.')
     return model.to(device).eval(), tok
 
 def load_bot(bot_dir:str|Path, # a bot folder, or a Hub id

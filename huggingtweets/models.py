@@ -6,7 +6,7 @@ Docs: https://huggingtweets.github.io/huggingtweets/models.html.md"""
 
 # %% auto #0
 __all__ = ['EMBEDDED', 'EMBEDDED_NAME', 'EMBEDDED_URL', 'embedded_gguf', 'convert_gguf', 'embedded_model_dir', 'resolve_base',
-           'load_base', 'base_info', 'separator', 'tiny_base', 'train_device', 'precision']
+           'from_pretrained', 'load_base', 'base_info', 'separator', 'tiny_base', 'train_device', 'precision']
 
 # %% ../nbs/03_models.ipynb #4a94f179
 import importlib.util, shutil, tempfile
@@ -61,18 +61,24 @@ def resolve_base(name:str=EMBEDDED, # `embedded`, a local folder, or a Hugging F
     return str(Path(name).expanduser()) if Path(name).expanduser().is_dir() else name
 
 # %% ../nbs/03_models.ipynb #035fe39e
-def load_base(name:str=EMBEDDED, # `embedded`, a local folder, or a Hub id
-              dtype=torch.float32, # weights' dtype
-             ):                    # (model, tokenizer)
-    "Load a base model and its tokenizer, never trusting remote code"
-    source = resolve_base(name)
+def from_pretrained(source:str,          # a local folder or a Hub id
+                    dtype=torch.float32, # weights' dtype
+                    what:str='the model',# what is loaded, for the error
+                    way_out:str='',      # what to do when it cannot be loaded
+                   ):                    # (model, tokenizer)
+    "Load a causal language model and its tokenizer, never trusting remote code; a failure is an error saying what to do"
     try:
         tok = AutoTokenizer.from_pretrained(source, trust_remote_code=False)
         model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, trust_remote_code=False)
-    except OSError as e: raise HuggingTweetsError(
-        f"Could not load the base model {name!r}: {str(e).splitlines()[0]} "
-        "Without access to the Hugging Face Hub, use --base-model embedded or a local model folder.") from e
+    except OSError as e: raise HuggingTweetsError(f"Could not load {what}: {str(e).splitlines()[0]} {way_out}") from e
     return model, tok
+
+def load_base(name:str=EMBEDDED, # `embedded`, a local folder, or a Hub id
+              dtype=torch.float32, # weights' dtype
+             ):                    # (model, tokenizer)
+    "Load a base model and its tokenizer"
+    return from_pretrained(resolve_base(name), dtype, f'the base model {name!r}',
+                           'Without access to the Hugging Face Hub, use --base-model embedded or a local model folder.')
 
 # %% ../nbs/03_models.ipynb #16986a01
 EMBEDDED_NAME = 'SmolLM2-135M'
