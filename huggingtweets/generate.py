@@ -9,7 +9,7 @@ __all__ = ['DEFAULTS', 'COPY_THRESHOLD', 'MIN_COPY_WORDS', 'Samples', 'load_bot'
            'copy_score', 'CopyFilter', 'training_filter', 'generate', 'log_predictions']
 
 # %% ../nbs/05_generate.ipynb #2538f3b7
-import json, re, time
+import json, math, re, time
 from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
@@ -214,9 +214,11 @@ def generate(bot_dir:str|Path,        # a bot folder (or a Hub id)
     kept, dropped, new_tokens, t0 = [], 0, 0, time.perf_counter()
     for _ in range(max_rounds):
         if len(kept) >= n: break
-        texts, k = _sample_batch(model, tok, prompt, n - len(kept), gc, sep, allow_newlines)
+        want = n - len(kept)
+        texts, k = _sample_batch(model, tok, prompt, want + math.ceil(want / 4), gc, sep, allow_newlines)
         new_tokens += k
         for t in texts:
+            if len(kept) == n: break
             if not t[len(prompt):].strip(): continue
             if copies and copies(t): dropped += 1
             else: kept.append(t)
