@@ -1,5 +1,5 @@
 "Generation from a bot folder: defaults, seed, separator, newlines, and the copy filter."
-import json, shutil
+import json, math, shutil
 import pytest, torch
 from botfolder import make_bot, SEP
 from huggingtweets.generate import generate, load_bot, CopyFilter, copy_score
@@ -51,9 +51,10 @@ def test_defaults_come_from_the_bot_folder(bot, tmp_path):
     s = generate(short, n=5, seed=0, allow_newlines=True, max_rounds=1)
     _, tok = load_bot(short)
     prompt_len = len(tok.encode(SEP + 'My dream is', add_special_tokens=False))
-    assert 0 < s.new_tokens <= 5 * (12 - prompt_len)  # at most 12 tokens per row, prompt included
+    rows = 5 + math.ceil(5 / 4)  # the five asked for and a quarter more as spares
+    assert 0 < s.new_tokens <= rows * (12 - prompt_len)  # at most 12 tokens per row, prompt included
     default = generate(bot, n=5, seed=0, allow_newlines=True, max_rounds=1)
-    assert default.new_tokens > 5 * (12 - prompt_len)
+    assert default.new_tokens > rows * (12 - prompt_len)
 
 def test_planted_copy_is_dropped_and_replaced(bot, tmp_path):
     first = generate(bot, seed=42)
@@ -64,9 +65,10 @@ def test_planted_copy_is_dropped_and_replaced(bot, tmp_path):
 
 def test_rounds_are_bounded(bot, tmp_path):
     first = generate(bot, n=4, seed=5)
-    planted = _plant(bot, tmp_path, [first[0], first[2].upper() + '!!'])  # a near copy counts too
-    once = generate(planted, n=4, seed=5, max_rounds=1)
-    assert once.dropped == 2 and list(once) == [first[1], first[3]]
+    planted = _plant(bot, tmp_path, [first[0], first[2].upper() + '!!', first[3]])  # a near copy counts too
+    once = generate(planted, n=4, seed=5, max_rounds=1)  # one spare row cannot make up for three copies
+    assert once.dropped == 3 and len(once) == 2 and once[0] == first[1]
+    assert not set(once) & {first[0], first[2], first[3]}
 
 def test_copy_measure():
     post = 'Just finished a long run and I feel great!'
