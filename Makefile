@@ -34,7 +34,7 @@ docs: $(VENV)/.dev
 bench: $(VENV)/.runtime
 	$(PY) -m huggingtweets.bench $(ARGS)
 
-# The benchmark on the newest 300 posts of the corpus: minutes, for day-to-day work.
+# The benchmark on the newest 150 posts of the corpus: under 10 minutes, for day-to-day work.
 .PHONY: bench-quick
 bench-quick: $(VENV)/.runtime
 	$(PY) -m huggingtweets.bench --quick $(ARGS)

@@ -50,7 +50,7 @@ DEFAULTS = dict(method='lora', epochs=None)  # `train` as the `huggingtweets tra
 # %% ../nbs/11_bench.ipynb #b72963d2
 TARGETS = dict(time_ratio=4.0, max_time_to_bot=300.0, generate_ratio=3.0, max_generate_seconds=3.0,
                max_train_rss_mb=2000.0, max_clean_seconds=2.0)
-QUICK_POSTS = 300 # posts of the corpus a `--quick` run uses (the newest)
+QUICK_POSTS = 150 # posts of the corpus a `--quick` run uses (the newest)
 DATA_POSTS = 100_000 # posts the data stage cleans and counts
 
 # %% ../nbs/11_bench.ipynb #a95199d7
