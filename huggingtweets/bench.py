@@ -406,7 +406,7 @@ def main(argv:list[str]|None=None, # arguments; `sys.argv[1:]` when None
     p.add_argument('--quick', action='store_true', help=f'the newest {QUICK_POSTS} posts of the corpus only')
     p.add_argument('--corpus', default=None, help='an account spec (default: file:../shared/data/bench/realDonaldTrump_2017.json)')
     p.add_argument('--base-model', default='embedded', help='the base model of every run (default: embedded)')
-    p.add_argument('--out', default='bench', help='where to write results.json and results.md (default: bench)')
+    p.add_argument('--out', default=None, help='where to write results.json and results.md (default: bench, or bench/quick with --quick)')
     p.add_argument('--variant', action='append', default=[], metavar="'NAME key=value ...'", help='an extra run of our defaults with settings changed')
     p.add_argument('--no-recipe', action='store_true', help="leave the original's recipe out")
     p.add_argument('--repeats', type=int, default=None, help='generation calls to time (default: 3, 1 when quick)')
@@ -414,7 +414,8 @@ def main(argv:list[str]|None=None, # arguments; `sys.argv[1:]` when None
     p.add_argument('--keep-bots', default=None, metavar='DIR', help='keep the trained bots in DIR')
     args = p.parse_args(argv)
     try:
-        res = run_bench(args.corpus, args.quick, args.base_model, args.out, recipe=not args.no_recipe,
+        out = args.out or ('bench/quick' if args.quick else 'bench')
+        res = run_bench(args.corpus, args.quick, args.base_model, out, recipe=not args.no_recipe,
                         variants=dict(map(parse_variant, args.variant)), repeats=args.repeats, data_posts=args.data_posts,
                         keep_bots=args.keep_bots,
                         command=' '.join(['python -m huggingtweets.bench', *(argv if argv is not None else sys.argv[1:])]))

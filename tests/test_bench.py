@@ -79,3 +79,11 @@ def test_missing_corpus_and_bad_variants_say_what_to_do(tmp_path, capsys):
     with pytest.raises(HuggingTweetsError, match='NAME key=value'): parse_variant('fast block_size')
     assert main(['--corpus', f'file:{tmp_path}/none.json', '--out', str(tmp_path/'b')]) == 1
     assert 'there is no file' in capsys.readouterr().err and not (tmp_path/'b').exists()
+
+def test_quick_runs_never_overwrite_the_reference(monkeypatch):
+    import huggingtweets.bench as bench
+    outs = []
+    monkeypatch.setattr(bench, 'run_bench', lambda corpus, quick, base, out, **kw: outs.append(out) or {})
+    monkeypatch.setattr(bench, 'results_markdown', lambda res: '')
+    for argv in (['--quick'], [], ['--quick', '--out', 'mine']): assert main(argv) == 0
+    assert outs == ['bench/quick', 'bench', 'mine']
