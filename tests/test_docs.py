@@ -149,14 +149,29 @@ def test_exec_key(tmp_path):
     f.write_text(json.dumps(nb))
     assert bd.exec_key(f, ['slow']) != k
 
+def _one_cell_notebook(path:Path, source:str)->Path:
+    nb = {'cells': [{'cell_type': 'code', 'source': [source], 'metadata': {}, 'outputs': [], 'execution_count': None}],
+          'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}
+    path.write_text(json.dumps(nb))
+    return path
+
 def test_failing_notebook_names_itself(tmp_path):
-    nb = {'cells': [{'cell_type': 'code', 'source': ['raise ValueError("boom in the example")'], 'metadata': {}, 'outputs': [],
-                     'execution_count': None}], 'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}
-    f = tmp_path/'09_broken.ipynb'
-    f.write_text(json.dumps(nb))
-    err = bd._run_job((f, tmp_path/'out.ipynb', []))
+    f = _one_cell_notebook(tmp_path/'09_broken.ipynb', 'raise ValueError("boom in the example")')
+    err = bd._run_job((f, tmp_path/'out.ipynb', [], 1))
     assert err and '09_broken.ipynb' in err and 'boom in the example' in err
     assert not (tmp_path/'out.ipynb').exists()
+
+def test_notebooks_run_side_by_side_share_the_cores(tmp_path, monkeypatch):
+    "Each of n notebooks run at once gets its share of the cores as torch threads"
+    monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
+    f = _one_cell_notebook(tmp_path/'threads.ipynb', 'import torch; print(torch.get_num_threads())')
+    assert bd._run_job((f, tmp_path/'out.ipynb', [], 1)) is None
+    assert json.loads((tmp_path/'out.ipynb').read_text())['cells'][0]['outputs'][0]['text'] == ['1\n']
+    jobs = []
+    monkeypatch.setattr(bd, '_cores', lambda: 8)
+    monkeypatch.setattr(bd, '_run_job', jobs.append)
+    bd.execute_all([f], tmp_path/'cache', n_workers=2)
+    assert [threads for *_, threads in jobs] == [4]
 
 def test_lib_deps(tmp_path):
     "A notebook's cached run depends on the modules it imports, through relative, package and function-local imports"

@@ -4,7 +4,8 @@ Quarto, which `nbdev-docs` drives, cannot be installed here, so this script does
 machinery and hands the result to mkdocs (Material theme):
 
 1. execute: each notebook in `nbs/` runs top to bottom in a fresh process, as `nbdev-test --flags slow` runs it
-   (same shell, same skipped cells, same working folder), with a `show_doc` cell after each exported
+   (same shell, same skipped cells, same working folder; offline, and notebooks run side by side share the CPU
+   cores as torch threads), with a `show_doc` cell after each exported
    definition (nbdev's `add_show_docs`). Executed notebooks are kept in `_proc/exec/`, keyed by a hash of the
    notebook, the library modules it imports (directly or not), the files it reads and `pyproject.toml`, so a second
    build only re-runs notebooks whose inputs changed.
@@ -137,12 +138,19 @@ def _execute_main():
     src, dst, flags = sys.argv[1:4]
     if err := _execute(Path(src), Path(dst), flags.split()): sys.exit(err)
 
+def _cores()->int:
+    "The CPU cores this process may use"
+    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1
+
 def _run_job(job)->str|None:
     "Execute one notebook in a fresh Python process, as `nbdev-test` would: the error text, or None"
-    src, dst, flags = job
+    src, dst, flags, threads = job
     code = f'import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import build_docs; build_docs._execute_main()'
     t0 = time.time()
-    r = subprocess.run([sys.executable, '-c', code, str(src), str(dst), ' '.join(flags)], cwd=ROOT, capture_output=True, text=True)
+    # offline, as the site is built; a thread per core, as oversubscribed torch threads spin and stall
+    env = {'HF_HUB_OFFLINE': '1', 'OMP_NUM_THREADS': str(threads), **os.environ}
+    r = subprocess.run([sys.executable, '-c', code, str(src), str(dst), ' '.join(flags)], cwd=ROOT, env=env,
+                       capture_output=True, text=True)
     print(f'  {src.name}: {"executed" if r.returncode == 0 else "FAILED"} in {time.time()-t0:.0f} s', flush=True)
     return None if r.returncode == 0 else f'{src.name}:\n' + (r.stdout + r.stderr)[-8000:]
 
@@ -153,16 +161,16 @@ def execute_all(nbs:list,           # notebook paths
                )->dict:             # notebook path -> its executed copy
     "Execute the notebooks whose inputs changed since their cached run; the executed copies"
     cache.mkdir(parents=True, exist_ok=True)
-    out, jobs = {}, []
+    out, jobs, threads = {}, [], max(1, _cores() // max(1, n_workers))
     for nb in nbs:
         dst = cache/f'{nb.stem}-{exec_key(nb, flags)[:20]}.ipynb'
         out[nb] = dst
         if dst.exists(): print(f'  {nb.name}: unchanged, outputs from {dst.relative_to(cache.parent)}')
-        else: jobs.append((nb, dst, flags))
+        else: jobs.append((nb, dst, flags, threads))
     if not jobs: return out
     with ThreadPoolExecutor(max(1, n_workers)) as ex: errors = [e for e in ex.map(_run_job, jobs) if e]
     if errors: sys.exit('The docs need every notebook to run; these failed:\n\n' + '\n\n'.join(errors))
-    for nb, dst, _ in jobs:  # drop superseded runs of the same notebook
+    for nb, dst, *_ in jobs:  # drop superseded runs of the same notebook
         for old in cache.glob(f'{nb.stem}-*.ipynb'):
             if old != dst and re.fullmatch(rf'{re.escape(nb.stem)}-[0-9a-f]{{20}}\.ipynb', old.name): old.unlink(missing_ok=True)
     return out
