@@ -61,7 +61,7 @@ def _collate(batch:list[dict], pad_id:int)->dict:
 _DEFAULTS = dict(
     common=dict(block_size=128, epochs=3, warmup_ratio=0.05, weight_decay=0.0, lr_scheduler='cosine',
                 gradient_accumulation_steps=1),
-    lora=dict(learning_rate=1e-3, lora_rank=16, lora_alpha=32, lora_dropout=0.05, lora_targets='all-linear'),
+    lora=dict(learning_rate=1e-3, lora_rank=16, lora_alpha=32, lora_dropout=0.0, lora_targets='all-linear'),
     full=dict(learning_rate=5e-5),
     cpu=dict(batch_size=2, budget_minutes=4, n_evals=2, log_every=1),
     mps=dict(batch_size=4, budget_minutes=4, n_evals=2, log_every=1),
