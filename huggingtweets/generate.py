@@ -6,7 +6,7 @@ Docs: https://huggingtweets.github.io/huggingtweets/generate.html.md"""
 
 # %% auto #0
 __all__ = ['DEFAULTS', 'COPY_THRESHOLD', 'MIN_COPY_WORDS', 'Samples', 'load_bot', 'separator', 'generation_config', 'normalize',
-           'copy_score', 'CopyFilter', 'training_filter', 'generate', 'log_predictions']
+           'copy_score', 'CopyFilter', 'training_filter', 'rows_to_sample', 'generate', 'log_predictions']
 
 # %% ../nbs/05_generate.ipynb #2538f3b7
 import json, math, re, time
@@ -198,6 +198,11 @@ def training_filter(bot_dir:str|Path, # a bot folder
     return CopyFilter(data.get('train', []) + data.get('valid', [])) if data else None
 
 # %% ../nbs/05_generate.ipynb #850d0d02
+def rows_to_sample(want:int)->int:
+    "Rows to sample for `want` posts: a quarter more as spares for the samples that get dropped"
+    return want + math.ceil(want / 4)
+
+# %% ../nbs/05_generate.ipynb #f68e512e
 def generate(bot_dir:str|Path,        # a bot folder (or a Hub id)
              prompt:str='My dream is', # the text the posts start with
              n:int=10,                 # how many posts to write
@@ -215,7 +220,7 @@ def generate(bot_dir:str|Path,        # a bot folder (or a Hub id)
     for _ in range(max_rounds):
         if len(kept) >= n: break
         want = n - len(kept)
-        texts, k = _sample_batch(model, tok, prompt, want + math.ceil(want / 4), gc, sep, allow_newlines)
+        texts, k = _sample_batch(model, tok, prompt, rows_to_sample(want), gc, sep, allow_newlines)
         new_tokens += k
         for t in texts:
             if len(kept) == n: break

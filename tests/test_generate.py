@@ -1,8 +1,8 @@
 "Generation from a bot folder: defaults, seed, separator, newlines, and the copy filter."
-import json, math, shutil
+import json, shutil
 import pytest, torch
 from botfolder import make_bot, SEP
-from huggingtweets.generate import generate, load_bot, CopyFilter, copy_score
+from huggingtweets.generate import generate, load_bot, rows_to_sample, CopyFilter, copy_score
 
 torch.set_num_threads(1)  # tiny models run fastest on one thread
 
@@ -51,7 +51,7 @@ def test_defaults_come_from_the_bot_folder(bot, tmp_path):
     s = generate(short, n=5, seed=0, allow_newlines=True, max_rounds=1)
     _, tok = load_bot(short)
     prompt_len = len(tok.encode(SEP + 'My dream is', add_special_tokens=False))
-    rows = 5 + math.ceil(5 / 4)  # the five asked for and a quarter more as spares
+    rows = rows_to_sample(5)  # the five asked for and the spares
     assert 0 < s.new_tokens <= rows * (12 - prompt_len)  # at most 12 tokens per row, prompt included
     default = generate(bot, n=5, seed=0, allow_newlines=True, max_rounds=1)
     assert default.new_tokens > rows * (12 - prompt_len)
