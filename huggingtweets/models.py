@@ -6,10 +6,11 @@ Docs: https://huggingtweets.github.io/huggingtweets/models.html.md"""
 
 # %% auto #0
 __all__ = ['EMBEDDED', 'EMBEDDED_NAME', 'EMBEDDED_URL', 'embedded_gguf', 'convert_gguf', 'embedded_model_dir', 'resolve_base',
-           'from_pretrained', 'load_base', 'base_info', 'separator', 'tiny_base', 'train_device', 'precision']
+           'from_pretrained', 'load_base', 'base_info', 'separator', 'tiny_base', 'train_device', 'cpu_has_bf16',
+           'precision', 'idle_cores']
 
 # %% ../nbs/03_models.ipynb #4a94f179
-import importlib.util, shutil, tempfile
+import importlib.util, os, shutil, tempfile, time
 from pathlib import Path
 import torch
 from tokenizers import ByteLevelBPETokenizer
@@ -135,8 +136,31 @@ def train_device()->str:
     if torch.cuda.is_available(): return 'cuda'
     return 'mps' if torch.backends.mps.is_available() else 'cpu'
 
+def cpu_has_bf16()->bool:
+    "Whether this CPU multiplies bfloat16 numbers natively (AVX512-BF16 or AMX)"
+    try: return torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+    except AttributeError: return False
+
 def precision(device:str|None=None, # `cuda`, `mps` or `cpu`; `train_device()` when None
              )->str:                # `bf16`, `fp16` or `fp32`
-    "The mixed precision training uses: bf16 on GPUs that have it, fp16 on older GPUs, else fp32"
-    if (device or train_device()) != 'cuda': return 'fp32'
-    return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
+    "The mixed precision training uses: bf16 on GPUs and CPUs that have it, fp16 on older GPUs, else fp32"
+    device = device or train_device()
+    if device == 'cuda': return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
+    return 'bf16' if device == 'cpu' and cpu_has_bf16() else 'fp32'
+
+# %% ../nbs/03_models.ipynb #667362f7
+def _cpu_jiffies()->tuple[int,int]:
+    "(idle, total) time of all cores since boot, from `/proc/stat`"
+    fields = [int(x) for x in Path('/proc/stat').read_text().split('\n', 1)[0].split()[1:8]]
+    return fields[3] + fields[4], sum(fields)
+
+def idle_cores(seconds:float=0.5, # how long to watch
+              )->int:             # at least 1, at most `torch.get_num_threads()`
+    "How many cores other programs left idle over the last `seconds` (all of them where `/proc/stat` is missing)"
+    most = torch.get_num_threads()
+    try:
+        (i0, t0), _ = _cpu_jiffies(), time.sleep(seconds)
+        i1, t1 = _cpu_jiffies()
+    except (OSError, ValueError): return most
+    busy = (1 - (i1 - i0) / max(t1 - t0, 1)) * (os.cpu_count() or most)
+    return max(1, min(most, round((os.cpu_count() or most) - busy)))

@@ -22,7 +22,7 @@ from transformers import GenerationConfig, PrinterCallback, Trainer, TrainerCall
 from transformers.trainer_utils import get_last_checkpoint
 from . import __version__
 from .core import HuggingTweetsError, cache_dir
-from .models import EMBEDDED, base_info, load_base, precision, separator, tiny_base, train_device
+from .models import EMBEDDED, base_info, idle_cores, load_base, precision, separator, tiny_base, train_device
 
 # %% ../nbs/04_train.ipynb #f5589f54
 def pack(texts:list[str], # posts
@@ -63,9 +63,9 @@ _DEFAULTS = dict(
                 gradient_accumulation_steps=1),
     lora=dict(learning_rate=1e-3, lora_rank=16, lora_alpha=32, lora_dropout=0.0, lora_targets='all-linear'),
     full=dict(learning_rate=5e-5),
-    cpu=dict(batch_size=2, budget_minutes=4, n_evals=2, log_every=1),
-    mps=dict(batch_size=4, budget_minutes=4, n_evals=2, log_every=1),
-    cuda=dict(batch_size=4, budget_minutes=None, n_evals=4, log_every=5),
+    cpu=dict(batch_size=2, eval_batch_size=2, max_tokens=49_152, n_evals=2, log_every=1),
+    mps=dict(batch_size=4, eval_batch_size=8, max_tokens=49_152, n_evals=2, log_every=1),
+    cuda=dict(batch_size=4, eval_batch_size=16, max_tokens=None, n_evals=4, log_every=5),
 )
 
 def defaults(method:str='lora',       # `lora` or `full`
@@ -79,13 +79,20 @@ def defaults(method:str='lora',       # `lora` or `full`
 
 # %% ../nbs/04_train.ipynb #434b9a91
 def _hyperparameters(method, epochs, max_minutes, seed, overrides:dict)->dict:
-    "Defaults for `method` on this device, with the budget, seed and `overrides` applied"
+    "Defaults for `method` on this device, with the epochs, time limit, seed and `overrides` applied"
     hp = defaults(method)
     unknown = set(overrides) - set(hp)
     if unknown: raise HuggingTweetsError(f"Unknown training options {sorted(unknown)}: known ones are {sorted(hp)}.")
+    if epochs is not None and 'max_tokens' not in overrides: hp['max_tokens'] = None  # passes asked for are run whole
     hp.update(overrides)
-    if epochs is None and max_minutes is None: max_minutes = hp['budget_minutes']
     return dict(hp, epochs=epochs or hp['epochs'], max_minutes=max_minutes, seed=seed)
+
+def _planned_steps(n_blocks:int, hp:dict)->int:
+    "Optimizer steps for `epochs` passes over `n_blocks` training blocks, at most `max_tokens` tokens"
+    per_step = hp['batch_size'] * hp['gradient_accumulation_steps'] * hp['world_size']
+    steps = math.ceil(hp['epochs'] * max(1, math.ceil(n_blocks / (hp['batch_size'] * hp['world_size'])) // hp['gradient_accumulation_steps']))
+    if hp['max_tokens']: steps = min(steps, max(1, hp['max_tokens'] // (per_step * hp['block_size'])))
+    return steps
 
 # %% ../nbs/04_train.ipynb #94811e01
 def _lora(model, hp:dict):
@@ -128,12 +135,12 @@ class TrainingStopped(HuggingTweetsError):
     "Training stopped on request, after saving a checkpoint to resume from"
 
 class _Control(TrainerCallback):
-    "Evaluate, checkpoint and stop by the step plan, the time budget and stop requests"
-    def __init__(self, max_minutes=None, n_evals=4, eval_seconds=0.0):
+    "Evaluate, checkpoint and stop by the step plan, the time limit and stop requests"
+    def __init__(self, max_minutes=None, n_evals=4, eval_seconds=0.0, t_start=None):
         self.max_seconds = max_minutes * 60 if max_minutes else None
-        self.n_evals, self.eval_seconds = n_evals, eval_seconds
+        self.n_evals, self.eval_seconds, self.t_start = n_evals, eval_seconds, t_start
         self.stop_requested = self.interrupted = self.out_of_time = False
-        self._t_eval = None
+        self._t_eval, self.planned = None, None
 
     def request_stop(self, interrupt=False):
         "Stop at the end of the current step, after saving a checkpoint"
@@ -141,6 +148,7 @@ class _Control(TrainerCallback):
 
     def on_train_begin(self, args, state, control, **kwargs):
         self.t0, self.step0, self.step_seconds, self.fitted = time.monotonic(), state.global_step, 0.0, False
+        self.t_start, self.planned = self.t_start or self.t0, state.max_steps
 
     def on_step_begin(self, args, state, control, **kwargs): self._t_step = time.monotonic()
 
@@ -151,8 +159,8 @@ class _Control(TrainerCallback):
         now = time.monotonic()
         if state.global_step > self.step0 + 1: self.step_seconds += now - self._t_step  # the first step warms up
         sched = lr_scheduler.lr_lambdas[0]
-        total, stop, deadline = _agree(self._fit(state, sched.total, now - self.t0), self.stop_requested,
-                                       bool(self.max_seconds) and now - self.t0 >= self.max_seconds, args)
+        total, stop, deadline = _agree(self._fit(state, sched.total, now), self.stop_requested,
+                                       bool(self.max_seconds) and now - self.t_start >= self.max_seconds, args)
         step, k = state.global_step, self.n_evals
         self.out_of_time |= deadline and step < total
         sched.total = state.max_steps = step if deadline else total
@@ -163,15 +171,17 @@ class _Control(TrainerCallback):
         self.stop_requested |= stop
         if control.should_evaluate: self._t_eval = time.monotonic()
 
-    def _fit(self, state, total:int, elapsed:float)->int:
-        "Fewer steps when the time budget cannot hold `total` at the measured speed"
+    def _fit(self, state, total:int, now:float)->int:
+        "Fewer steps when the time limit cannot hold `total` at the measured speed"
         measured = state.global_step - self.step0 - 1
-        if not self.max_seconds or self.fitted or measured < 3 or elapsed < min(30, 0.05 * self.max_seconds): return total
+        if not self.max_seconds or self.fitted or measured < 3 or now - self.t0 < min(30, 0.05 * self.max_seconds): return total
         self.fitted = True
         step = state.global_step
         evals_left = sum(1 for i in range(1, self.n_evals + 1) if math.ceil(i * total / self.n_evals) > step)
-        seconds_left = 0.97 * self.max_seconds - elapsed - evals_left * self.eval_seconds
-        return max(step + 1, min(total, step + int(seconds_left / (self.step_seconds / measured))))
+        seconds_left = 0.97 * self.max_seconds - (now - self.t_start) - evals_left * self.eval_seconds
+        fitted = max(step + 1, min(total, step + int(seconds_left / (self.step_seconds / measured))))
+        self.out_of_time |= fitted < total
+        return fitted
 
 # %% ../nbs/04_train.ipynb #0e2a2221
 class _Bar(TrainerCallback):
@@ -355,7 +365,7 @@ def _training_args(ckpt_dir:Path, hp:dict, report_to:str)->TrainingArguments:
     "`Trainer`'s arguments for `hp`; evaluation and checkpoints are driven by `_Control`"
     return TrainingArguments(
         output_dir=str(ckpt_dir), num_train_epochs=hp['epochs'], per_device_train_batch_size=hp['batch_size'],
-        per_device_eval_batch_size=hp['batch_size'], gradient_accumulation_steps=hp['gradient_accumulation_steps'],
+        per_device_eval_batch_size=hp['eval_batch_size'], gradient_accumulation_steps=hp['gradient_accumulation_steps'],
         learning_rate=hp['learning_rate'], weight_decay=hp['weight_decay'], warmup_steps=hp['warmup_ratio'],
         lr_scheduler_type=hp['lr_scheduler'], seed=hp['seed'], bf16=hp['precision'] == 'bf16', fp16=hp['precision'] == 'fp16',
         eval_strategy='no', save_strategy='no', save_total_limit=1, logging_strategy='steps',
@@ -366,14 +376,24 @@ def _last_eval(state)->float|None:
     "The held-out loss logged at the last step, if any"
     return next((h['eval_loss'] for h in reversed(state.log_history) if 'eval_loss' in h and h['step'] == state.global_step), None)
 
+@contextmanager
+def _threads_for_idle_cores(device:str):
+    "On a CPU, run torch on as many threads as there are idle cores (unless `OMP_NUM_THREADS` says otherwise)"
+    before = torch.get_num_threads()
+    n = before if device != 'cpu' or os.environ.get('OMP_NUM_THREADS') else idle_cores()
+    if n < before: print(f"{before - n} of {before} cores are busy with other work: training on {n} thread{'s' * (n > 1)}.", flush=True)
+    torch.set_num_threads(n)
+    try: yield n
+    finally: torch.set_num_threads(before)
+
 # %% ../nbs/04_train.ipynb #ee4ca718
 def train(train_texts:list[str],      # cleaned posts to train on (oversampled as the dataset stage decided)
           valid_texts:list[str],      # held-out posts, for the held-out loss
           out_dir,                    # the bot folder to write; checkpoints go to `out_dir/checkpoints`
           base_model:str=EMBEDDED,    # `embedded`, `gpt2` or another Hub id, or a local model folder
           method:str='lora',          # `lora` (merged into the weights on save) or `full` fine-tuning
-          epochs:float|None=None,     # passes over the training posts; `defaults()['epochs']` when None
-          max_minutes:float|None=None,# a time budget for the training loop; 4 on a CPU when neither is given
+          epochs:float|None=None,     # passes over the training posts; `defaults()['epochs']`, capped by `max_tokens`, when None
+          max_minutes:float|None=None,# a limit on the whole call: loading, evaluations, training and saving; none when None
           seed:int=42,                # random seed
           wandb:str='auto',           # W&B mode: `auto`, `online`, `offline` or `disabled`
           resume:bool=False,          # continue from the last checkpoint in `out_dir/checkpoints`
@@ -384,6 +404,7 @@ def train(train_texts:list[str],      # cleaned posts to train on (oversampled a
           **hparams,                  # overrides of `defaults()`, e.g. `block_size=64`
          )->Path:                     # the bot folder
     "Fine-tune `base_model` on `train_texts` and write the bot folder `out_dir`"
+    t_start = time.monotonic()
     if not train_texts or not valid_texts: raise HuggingTweetsError(
         f"Training needs posts to train on and held-out posts ({len(train_texts)} and {len(valid_texts)} given).")
     out_dir, meta = Path(out_dir), meta or {}
@@ -394,28 +415,31 @@ def train(train_texts:list[str],      # cleaned posts to train on (oversampled a
     mode = wandb_mode(wandb)
     is_main = int(os.environ.get('RANK', 0)) == 0
     checkpoint, run_record = _start_checkpoints(out_dir/'checkpoints', resume, dict(hyperparameters=dict(hp, **base)), is_main)
-    transformers.set_seed(seed)
-    model, tok = load_base(base_model)
-    sep = separator(tok)
-    if method == 'lora': model = _lora(model, hp)
-    args = _training_args(out_dir/'checkpoints', hp, 'none' if mode == 'disabled' else 'wandb')
-    hp['world_size'] = args.world_size
-    control, seconds = _Control(hp['max_minutes'], hp['n_evals']), _Seconds(_seconds_before(checkpoint))
-    cbs = [c if isinstance(c, TrainerCallback) else ProgressReporter(c) for c in callbacks]
-    for c in cbs:
-        if isinstance(c, ProgressReporter): c.stop = control.request_stop  # before `_Control`, which acts on it
-    trainer = _Trainer(model=model, args=args, data_collator=partial(_collate, pad_id=tok.convert_tokens_to_ids(sep)),
-                       train_dataset=_Blocks(pack(train_texts, tok, sep, hp['block_size'])),
-                       eval_dataset=_Blocks(pack(valid_texts, tok, sep, hp['block_size'], keep_tail=True)),
-                       callbacks=[*cbs, control, seconds, _Bar()])
-    trainer.remove_callback(PrinterCallback)
-    run = _wandb_start(mode, meta, hp, base, run_record.get('wandb_run_id')) if mode != 'disabled' and is_main else None
-    try:
-        bot = _train_and_save(trainer, control, seconds, checkpoint, run_record, run, out_dir, tok, sep,
-                              train_texts, valid_texts, meta, hp, base, raw_posts, keep_checkpoints)
-    except BaseException:
-        _wandb_close(run, exit_code=1)
-        raise
+    with _threads_for_idle_cores(hp['device']) as threads:
+        transformers.set_seed(seed)
+        model, tok = load_base(base_model)
+        sep = separator(tok)
+        if method == 'lora': model = _lora(model, hp)
+        train_blocks = pack(train_texts, tok, sep, hp['block_size'])
+        args = _training_args(out_dir/'checkpoints', hp, 'none' if mode == 'disabled' else 'wandb')
+        hp.update(world_size=args.world_size, threads=threads, epoch_tokens=len(train_blocks) * hp['block_size'])
+        args.max_steps = _planned_steps(len(train_blocks), hp)
+        control, seconds = _Control(hp['max_minutes'], hp['n_evals'], t_start=t_start), _Seconds(_seconds_before(checkpoint))
+        cbs = [c if isinstance(c, TrainerCallback) else ProgressReporter(c) for c in callbacks]
+        for c in cbs:
+            if isinstance(c, ProgressReporter): c.stop = control.request_stop  # before `_Control`, which acts on it
+        trainer = _Trainer(model=model, args=args, data_collator=partial(_collate, pad_id=tok.convert_tokens_to_ids(sep)),
+                           train_dataset=_Blocks(train_blocks),
+                           eval_dataset=_Blocks(pack(valid_texts, tok, sep, hp['block_size'], keep_tail=True)),
+                           callbacks=[*cbs, control, seconds, _Bar()])
+        trainer.remove_callback(PrinterCallback)
+        run = _wandb_start(mode, meta, hp, base, run_record.get('wandb_run_id')) if mode != 'disabled' and is_main else None
+        try:
+            bot = _train_and_save(trainer, control, seconds, checkpoint, run_record, run, out_dir, tok, sep,
+                                  train_texts, valid_texts, meta, hp, base, raw_posts, keep_checkpoints)
+        except BaseException:
+            _wandb_close(run, exit_code=1)
+            raise
     _wandb_close(run)
     return bot
 
@@ -441,11 +465,10 @@ def _train_and_save(trainer, control, seconds, checkpoint, run_record, run, out_
         if not control.interrupted: raise TrainingStopped(msg)
         _say(msg, is_main)
         raise KeyboardInterrupt
-    if control.out_of_time: _say(f"The time budget ended training at step {trainer.state.global_step} of {trainer.state.max_steps}.", is_main)
     eval_loss = _last_eval(trainer.state) or trainer.evaluate()['eval_loss']
     train_seconds, train_tokens = seconds.seconds(), int(trainer.state.num_input_tokens_seen)
     info = dict(name=meta.get('name', out_dir.name), accounts=meta.get('accounts', []), **base, method=hp['method'],
-                hyperparameters=dict(hp, steps=trainer.state.global_step), separator=sep,
+                hyperparameters=dict(hp, steps=trainer.state.global_step, planned_steps=control.planned), separator=sep,
                 eval_loss=eval_loss, eval_perplexity=math.exp(eval_loss), base_eval_loss=run_record['base_eval_loss'],
                 train_seconds=train_seconds, train_tokens=train_tokens, tokens_per_second=train_tokens / max(train_seconds, 1e-9),
                 wandb=_wandb_info(run), huggingtweets_version=__version__)
@@ -453,10 +476,30 @@ def _train_and_save(trainer, control, seconds, checkpoint, run_record, run, out_
         _save_bot(trainer.model, tok, out_dir, sep, train_texts, valid_texts, info)
         if run: _finish_wandb(run, out_dir, info, meta, base, raw_posts)
         if not keep_checkpoints: shutil.rmtree(ckpt_dir, ignore_errors=True)
-        _say(f"Held-out loss {info['base_eval_loss']:.3f} -> {eval_loss:.3f} (perplexity {info['eval_perplexity']:.1f}); "
-             f"{train_tokens:,} tokens in {train_seconds:.0f} s ({info['tokens_per_second']:.0f} tokens/s). Bot saved in {out_dir}", True)
+        _say(_summary(info, out_dir), True)
+        if control.out_of_time: _say(_cost_of_limit(info), True)
     trainer.accelerator.wait_for_everyone()
     return out_dir
+
+# %% ../nbs/04_train.ipynb #965e03ef
+def _passes(info:dict)->float:
+    "Passes over the training posts that the run trained on"
+    return info['train_tokens'] / max(info['hyperparameters']['epoch_tokens'], 1)
+
+def _summary(info:dict, out_dir)->str:
+    "The closing line of a training run"
+    return (f"Held-out loss {info['base_eval_loss']:.3f} -> {info['eval_loss']:.3f} (perplexity {info['eval_perplexity']:.1f}); "
+            f"{info['train_tokens']:,} tokens ({_passes(info):.2f} passes over the posts) in {info['train_seconds']:.0f} s "
+            f"({info['tokens_per_second']:.0f} tokens/s). Bot saved in {out_dir}")
+
+def _cost_of_limit(info:dict)->str:
+    "What the time limit cost the bot, in words"
+    hp = info['hyperparameters']
+    done = hp['steps'] / max(hp['planned_steps'], 1)
+    more = math.ceil(hp['max_minutes'] / max(done, 0.05))
+    return (f"The {hp['max_minutes']:g}-minute limit ended training after {done:.0%} of the planned steps "
+            f"({hp['steps']} of {hp['planned_steps']}: {_passes(info):.2f} passes over the posts), with a held-out loss of "
+            f"{info['eval_loss']:.2f}. For a better bot, run with --max-minutes {more} or without a limit.")
 
 # %% ../nbs/04_train.ipynb #82f1daa5
 def _say(msg:str, is_main:bool):
