@@ -209,7 +209,7 @@ class Wizard:
                  base_model='embedded',      # `embedded`, `gpt2`, a Hub id or a local model folder
                  method='lora',              # `lora` or `full`
                  epochs:float|None=None,     # passes over the posts; the library's default when None
-                 max_minutes:float|None=5,   # the time budget shown in step 2 (None: no budget)
+                 max_minutes:float|None=None,# the time limit shown in step 2 (None: no limit)
                  bots_dir:str|Path|None=None,# bots go to `bots_dir/NAME`; `bots/NAME` when None
                  wandb='auto',               # W&B mode for training
                  max_posts=3200,             # the most posts to download per account
@@ -253,7 +253,7 @@ def _accounts_step(self:Wizard, specs)->W.VBox:
 def _train_step(self:Wizard, max_minutes)->W.VBox:
     "Step 2: budget, train and cancel buttons, progress bar, loss plot and status"
     self.budget = W.BoundedFloatText(value=max_minutes or 0, min=0, max=24*60, step=1, description='Minutes',
-                                     tooltip='time budget for training; 0 for none', layout=W.Layout(width='160px'))
+                                     tooltip='a time limit for the whole training; 0 for none', layout=W.Layout(width='160px'))
     self.train_button = _button('Train the bot', 'primary', 'play')
     self.train_button.on_click(lambda _: self._start(self.train))
     self.cancel_button = _button('Cancel', 'warning', 'stop', disabled=True)
@@ -262,8 +262,8 @@ def _train_step(self:Wizard, max_minutes)->W.VBox:
     self.progress = W.Label('')
     self.plot = W.Image(format='png', layout=W.Layout(display='none'))
     self.train_out = W.HTML()
-    info = W.HTML(f'<p>Fine-tunes <code>{esc(self.base_model)}</code> ({esc(self.method)}) on the posts, within the time '
-                  'budget. Cancel keeps what was learned so far.</p>')
+    info = W.HTML(f'<p>Fine-tunes <code>{esc(self.base_model)}</code> ({esc(self.method)}) on the posts '
+                  '(Minutes: a time limit, 0 for none). Cancel keeps what was learned so far.</p>')
     return W.VBox([W.HTML('<h3>2. Train</h3>'), info, W.HBox([self.budget, self.train_button, self.cancel_button]),
                    W.HBox([self.bar, self.progress]), self.plot, self.train_out]).add_class('ht-step-2')
 

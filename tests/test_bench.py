@@ -16,8 +16,10 @@ TEMPLATES = ['I love {} so much, it makes every single morning better', 'Nothing
 POSTS = [t.format(w) for w in WORDS for t in TEMPLATES]  # 144 posts, 24 of them retweets; 120 kept
 RUN_KEYS = {'label', 'settings', 'train', 'generate'}
 TRAIN_KEYS = {'bot', 'time_to_bot', 'cpu_seconds', 'loop_cpu_seconds', 'load_average', 'params', 'gflop_per_second', 'train_seconds', 'train_tokens', 'tokens_per_second', 'steps', 'eval_loss',
-              'base_eval_loss', 'block_size', 'batch_size', 'torch_threads', 'gpu_peak_mb', 'peak_rss_mb'}
-GEN_KEYS = {'how', 'load_seconds', 'seconds', 'all_seconds', 'cpu_seconds', 'forward_passes', 'load_average', 'new_tokens', 'tokens_per_second', 'samples', 'heldout_loss', 'peak_rss_mb'}
+              'base_eval_loss', 'block_size', 'batch_size', 'torch_threads', 'gpu_peak_mb', 'peak_rss_mb', 'loop_seconds',
+              'loop_eval_seconds', 'planned_steps', 'precision'}
+GEN_KEYS = {'how', 'load_seconds', 'seconds', 'all_seconds', 'cpu_seconds', 'forward_passes', 'load_average', 'new_tokens', 'tokens_per_second', 'samples', 'heldout_loss', 'peak_rss_mb',
+            'engine', 'heldout_loss_fp32'}
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):
@@ -48,11 +50,15 @@ def check_results(out:Path, runs:list[str]):
     assert recipe['train']['block_size'] == 1024 and recipe['train']['batch_size'] == 1
     assert recipe['settings']['method'] == 'full' and recipe['generate']['how'] == 'recipe' and len(recipe['generate']['samples']) == 10
     assert ours['settings']['method'] == 'lora' and ours['generate']['how'] == 'ours'
-    assert [t['target'] for t in res['targets']] == ['Time to a bot vs the recipe', 'Held-out loss vs the recipe', 'Time to a bot',
-        'Ten samples vs the recipe', 'Ten samples', 'Peak training memory', 'Clean and count 100,000 posts']
-    ratio = res['targets'][0]
-    assert ratio['value'] == pytest.approx(recipe['train']['time_to_bot'] / ours['train']['time_to_bot'])
+    assert [t['target'] for t in res['targets']] == ['Time to a bot', 'Time to a bot (stretch)', 'Held-out loss vs the recipe',
+        'Training loop vs a float32 matmul', 'Held-out loss with one core busy', 'Ten samples vs the recipe', 'Ten samples',
+        'Held-out loss of the generating model vs the float32 bot', 'Peak training memory', 'Clean and count 100,000 posts']
+    ratio = res['targets'][5]
+    assert ratio['value'] == pytest.approx(recipe['generate']['seconds'] / ours['generate']['seconds'])
     assert ratio['met'] == (ratio['value'] >= 4)
+    assert set(res['matmul']) == {'fp32', 'bf16'}
+    busy = res['runs'].get('busy')
+    if busy: assert busy['settings']['busy_cores'] == 1 and busy['generate']['heldout_loss_fp32'] > 0
     md = (out/'results.md').read_text()
     assert md.startswith('## Benchmark: alice') and "| Original's recipe | Our defaults |" in md
     assert md.count('| Time to a bot (s) |') == 1 and all(t['target'] in md for t in res['targets'])
@@ -66,7 +72,7 @@ def test_the_command_writes_results_json_and_markdown(env, tmp_path):
                         '--out', str(out), '--repeats', '1', '--data-posts', '1000'],
                        cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-4000:]
-    res = check_results(out, ['recipe', 'defaults'])
+    res = check_results(out, ['recipe', 'defaults', 'busy'])
     assert res['command'].startswith('python -m huggingtweets.bench --corpus')
     assert '## Benchmark: alice' in r.stdout  # the table is printed too
 
