@@ -103,7 +103,8 @@ TRAINING_OPTIONS = [ # (flag, type, help): each overrides the `train` hyperparam
     ('--learning-rate', float, 'peak learning rate'), ('--lr-scheduler', str, 'cosine, linear or constant_with_warmup'),
     ('--warmup-ratio', float, 'share of the steps that warm the learning rate up'),
     ('--batch-size', int, 'blocks per step and device'), ('--block-size', int, 'tokens per block'),
-    ('--gradient-accumulation-steps', int, 'batches per optimizer step'), ('--lora-rank', int, 'rank of the LoRA adapters')]
+    ('--gradient-accumulation-steps', int, 'batches per optimizer step'), ('--lora-rank', int, 'rank of the LoRA adapters'),
+    ('--max-tokens', int, 'training tokens at most when --epochs is not given')]
 
 def _option_name(flag:str)->str: return flag.removeprefix('--').replace('-', '_')
 
@@ -113,8 +114,10 @@ def _option_name(flag:str)->str: return flag.removeprefix('--').replace('-', '_'
          arg('-o', '--out', type=Path, default=None, help='the bot folder (default: bots/NAME)'),
          arg('--base-model', default='embedded', help='embedded (SmolLM2-135M, offline), gpt2, a Hub id or a local folder'),
          arg('--method', choices=['lora', 'full'], default='lora', help='LoRA adapters merged on save, or full fine-tuning'),
-         arg('--epochs', type=float, default=None, help='passes over the data (default: chosen for the base model)'),
-         arg('--max-minutes', type=float, default=None, help='stop training after this many minutes'),
+         arg('--epochs', type=float, default=None, help='passes over the data (default: 3, at most --max-tokens tokens on a CPU)'),
+         arg('--max-minutes', type=float, default=None, help='a time limit for the whole training: loading, evaluations, training '
+             'and saving (samples and the card take seconds more); training is fitted into it, and the command says what '
+             'the limit cost (default: none: an amount of data ends training, so a busy machine is slower, not worse)'),
          *[arg(flag, type=t, default=None, help=f'{h} (default: measured for the method and device)') for flag,t,h in TRAINING_OPTIONS],
          arg('--wandb', choices=['auto', 'online', 'offline', 'disabled'], default='auto',
              help='W&B logging: online when logged in, offline otherwise (default: auto)'),
@@ -169,7 +172,7 @@ def push_cmd(args):
 # %% ../nbs/08_cli.ipynb #969d9a39
 @command('huggingtweets demo --max-minutes 3',
          arg('-o', '--out', type=Path, default=Path('bots/demo'), help='the bot folder (default: %(default)s)'),
-         arg('--max-minutes', type=float, default=4, help='training budget in minutes (default: %(default)s)'),
+         arg('--max-minutes', type=float, default=None, help='a time limit for the whole training (default: none)'),
          arg('--prompt', default='My dream is', help='how the samples start (default: %(default)r)'))
 def demo_cmd(args):
     "Make a bot of the bundled sample account, offline, on the embedded base model"
@@ -178,7 +181,7 @@ def demo_cmd(args):
     console.rule('[bold]1. Posts[/]: the bundled sample account (archive:sample)')
     accounts = gather(['archive:sample'])
     _print_report(_account_report(accounts[0]))
-    console.rule(f'[bold]2. Training[/]: the embedded base model, {args.max_minutes:g} minutes at most')
+    console.rule('[bold]2. Training[/]: the embedded base model' + (f', {args.max_minutes:g} minutes at most' if args.max_minutes else ''))
     bot = train_bot(accounts, args.out, max_minutes=args.max_minutes, wandb='disabled')
     console.rule('[bold]3. Samples[/]')
     finish_bot(bot, args.prompt)
