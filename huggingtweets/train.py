@@ -376,11 +376,12 @@ def _last_eval(state)->float|None:
     "The held-out loss logged at the last step, if any"
     return next((h['eval_loss'] for h in reversed(state.log_history) if 'eval_loss' in h and h['step'] == state.global_step), None)
 
+# %% ../nbs/04_train.ipynb #36f7dff0
 @contextmanager
 def _threads_for_idle_cores(device:str):
     "On a CPU, run torch on as many threads as there are idle cores (unless `OMP_NUM_THREADS` says otherwise)"
     before = torch.get_num_threads()
-    n = before if device != 'cpu' or os.environ.get('OMP_NUM_THREADS') else idle_cores()
+    n = before if device != 'cpu' or before == 1 or os.environ.get('OMP_NUM_THREADS') else idle_cores()
     if n < before: print(f"{before - n} of {before} cores are busy with other work: training on {n} thread{'s' * (n > 1)}.", flush=True)
     torch.set_num_threads(n)
     try: yield n
