@@ -21,7 +21,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from rich.table import Table
-from .core import HuggingTweetsError
+from .core import HuggingTweetsError, safe_name
 from .sources import Post, Profile
 
 # %% ../nbs/02_dataset.ipynb #a756003c
@@ -233,7 +233,7 @@ def _oversample(texts, target, rng)->list[str]:
 @dataclass
 class BotDataset:
     "The texts a bot is trained and evaluated on, from one to three cleaned accounts"
-    name: str                      # the handles, sorted and joined with '-'
+    name: str                      # the handles, sorted and joined with '-', as a safe folder name
     train: list[str]=field(repr=False) # training texts, shuffled, smaller accounts oversampled
     valid: list[str]=field(repr=False) # held-out texts, never trained on
     accounts: list[CleanAccount]   # the accounts, in the order given
@@ -278,7 +278,7 @@ def build_dataset(accounts:list[CleanAccount], # one to three cleaned accounts
     rng = random.Random(seed)
     if balance and len(accounts) > 1: trains = {h: _oversample(tr, target, rng) for h,tr in trains.items()}
     train = rng.sample([t for tr in trains.values() for t in tr], sum(map(len, trains.values())))
-    name = '-'.join(sorted((a.handle for a in accounts), key=str.lower))
+    name = safe_name('-'.join(sorted((a.handle for a in accounts), key=str.lower)))
     return BotDataset(name, train, valid, accounts, {h: sum(map(len, tr)) for h,tr in trains.items()})
 
 # %% ../nbs/02_dataset.ipynb #586dd3e1
