@@ -6,17 +6,18 @@ Docs: https://huggingtweets.github.io/huggingtweets/card.html.md"""
 
 # %% auto #0
 __all__ = ['REPO_URL', 'DEMO_URL', 'DOCS_URL', 'PIPELINE_IMG', 'ORIGINAL_URL', 'W', 'H', 'BLUE', 'INK', 'GREY', 'LINE', 'BG',
-           'SWEEP_PARAMETERS', 'bot_meta', 'display_name', 'profile_url', 'initials', 'avatar_color', 'avatar_block',
-           'stats_table', 'card_text', 'write_card', 'avatar_image', 'predictions_image', 'finish_bot', 'push',
-           'sweep_config', 'write_sweep']
+           'SWEEP_PARAMETERS', 'bot_meta', 'display_name', 'profile_url', 'initials', 'avatar_color', 'avatar_url',
+           'avatar_block', 'stats_table', 'card_text', 'write_card', 'avatar_image', 'predictions_image', 'finish_bot',
+           'push', 'sweep_config', 'write_sweep']
 
 # %% ../nbs/06_card.ipynb #4c2a3ebe
 import colorsys, hashlib, html, json, math, os, re, unicodedata, warnings, zlib
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 import requests
 from PIL import Image, ImageDraw, ImageFont, ImageOps
-from .core import HuggingTweetsError, cache_dir
+from .core import HuggingTweetsError, cache_dir, hub_repo_id
 from .generate import Samples, generate, log_predictions
 
 # %% ../nbs/06_card.ipynb #5f437256
@@ -35,9 +36,12 @@ def bot_meta(bot_dir:str|Path, # a bot folder written by `huggingtweets.train`
     return json.loads(path.read_text())
 
 # %% ../nbs/06_card.ipynb #08fad89d
+_ENTITIES = str.maketrans({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;',
+                           **{c: f'&#{ord(c)};' for c in '[]()!*_`\\~|'}})
+
 def _esc(text:str)->str:
-    "`text` escaped for HTML and for a Markdown table cell"
-    return html.escape(str(text)).replace('|', '&#124;')
+    "`text` as literal text in Markdown and HTML: their special characters as entities"
+    return str(text).translate(_ENTITIES)
 
 def display_name(accounts:list[dict])->str:
     "The bot's display name: the accounts' names joined by ' & '"
@@ -65,6 +69,11 @@ def avatar_color(handle:str)->tuple[int, int, int]:
     r, g, b = colorsys.hls_to_rgb(zlib.crc32(handle.encode())%360/360, 0.42, 0.55)
     return int(r*255), int(g*255), int(b*255)
 
+def avatar_url(account:dict)->str|None:
+    "The account's avatar address when it is a web address; a local path (an archive can name one) is never used"
+    url = account.get('avatar_url') or ''
+    return url if re.match(r'https?://', url) else None
+
 def _safe_url(url:str)->str:
     "`url` percent-encoded where a quote, bracket or space could end a CSS `url()`"
     return quote(url, safe=":/?#[]@!$&*+,;=%~.-_")
@@ -72,9 +81,8 @@ def _safe_url(url:str)->str:
 def _slot(account:dict|None)->str:
     "One avatar slot of the card"
     if account is None: return _SLOT.format(display='none', style="background-image: url(&#39;&#39;)", text='')
-    if account.get('avatar_url'):
-        return _SLOT.format(display='inherit', text='',
-                            style=f"background-image: url(&#39;{html.escape(_safe_url(account['avatar_url']))}&#39;)")
+    if url := avatar_url(account):
+        return _SLOT.format(display='inherit', text='', style=f"background-image: url(&#39;{html.escape(_safe_url(url))}&#39;)")
     color = '#%02x%02x%02x' % avatar_color(account['handle'])
     return _SLOT.format(display='flex', text=_esc(initials(account['name'] or account['handle'])),
                         style=f'background-color: {color}; color: white; align-items: center; justify-content: center; '
@@ -183,6 +191,7 @@ def card_text(bot_dir:str|Path, # a bot folder
               hub_id:str|None=None, # its Hub id, once pushed
              )->str:            # the Markdown of the model card
     "The model card of a bot"
+    if hub_id: hub_repo_id(hub_id)  # it goes into the front matter's YAML
     meta = bot_meta(bot_dir)
     thumb = f'https://huggingface.co/{hub_id}/resolve/main/predictions.png' if hub_id else 'predictions.png'
     model = hub_id or str(Path(bot_dir).resolve())
@@ -226,24 +235,33 @@ def _fit(draw, text:str, font, width:int, lines:int)->list[str]:
     return out
 
 # %% ../nbs/06_card.ipynb #80d6390b
+_AVATAR_BYTES, _AVATAR_PIXELS = 5_000_000, 4096 * 4096  # far above a profile picture (X serves 400×400)
+
+def _download(url:str, max_bytes:int)->bytes:
+    "The body at `url`, or a `ValueError` past `max_bytes`"
+    with requests.get(url, timeout=5, stream=True) as r:
+        r.raise_for_status()
+        data = bytearray()
+        for chunk in r.iter_content(1 << 16):
+            data += chunk
+            if len(data) > max_bytes: raise ValueError(f'{url} is over {max_bytes:,} bytes')
+    return bytes(data)
+
 def _avatar_picture(url:str|None)->Image.Image|None:
-    "The avatar at `url` (cached on disk), or None when it cannot be had"
+    "The avatar at the web address `url` (cached on disk), or None when it cannot be had or is too large"
     if not url: return None
     path = cache_dir('avatars')/(hashlib.sha1(url.encode()).hexdigest() + '.img')
     try:
-        if not path.exists():
-            if Path(url).is_file(): path.write_bytes(Path(url).read_bytes())
-            else:
-                r = requests.get(url, timeout=5); r.raise_for_status()
-                path.write_bytes(r.content)
-        return Image.open(path).convert('RGB')
-    except (requests.RequestException, OSError, ValueError): return None
+        if not path.exists(): path.write_bytes(_download(url, _AVATAR_BYTES))
+        with Image.open(path) as im:  # reads the size only; the pixels are decoded below
+            return im.convert('RGB') if im.width * im.height <= _AVATAR_PIXELS else None
+    except (requests.RequestException, OSError, ValueError, Image.DecompressionBombError): return None
 
 def avatar_image(account:dict, # an entry of `huggingtweets.json`'s accounts
                  size:int,     # diameter in pixels
                 )->Image.Image: # RGBA, transparent outside the circle
     "An account's avatar in a circle, or its initials on its colour"
-    pic = _avatar_picture(account.get('avatar_url'))
+    pic = _avatar_picture(avatar_url(account))
     if pic is None:
         pic = Image.new('RGB', (size, size), avatar_color(account['handle']))
         d, f = ImageDraw.Draw(pic), _font(size*2//5, bold=True)
@@ -325,7 +343,7 @@ def finish_bot(bot_dir:str|Path,         # a bot folder
     return samples
 
 # %% ../nbs/06_card.ipynb #f274a451
-_IGNORE = ['checkpoint-*', 'checkpoint-*/**', 'wandb/**', 'runs/**', '.*', '*.partial*', '**/__pycache__/**']
+_IGNORE = ['checkpoints', 'checkpoints/**', 'checkpoint-*', 'checkpoint-*/**', 'wandb/**', 'runs/**', '.*', '*.partial*', '**/__pycache__/**']
 
 def _hub_error(e:Exception, repo_id:str)->HuggingTweetsError:
     "A clear error for a failed Hub request"
@@ -337,6 +355,21 @@ def _hub_error(e:Exception, repo_id:str)->HuggingTweetsError:
     if isinstance(e, HfHubHTTPError): return HuggingTweetsError(f"Pushing {repo_id} failed: {str(e).splitlines()[0]}")
     return HuggingTweetsError(f"Could not reach the Hugging Face Hub to push {repo_id} ({type(e).__name__}): check your connection.")
 
+_HUB_TIMEOUT = 60  # seconds a Hub request waits for an answer; huggingface_hub's own client waits for ever
+
+@contextmanager
+def _hub_timeout():
+    "While inside, huggingface_hub's shared client gives up on a Hub that does not answer for `_HUB_TIMEOUT` s"
+    from huggingface_hub import set_client_factory
+    from huggingface_hub.utils import _http
+    def client():
+        c = _http.default_client_factory()
+        c.timeout = _HUB_TIMEOUT
+        return c
+    set_client_factory(client)
+    try: yield
+    finally: set_client_factory(_http.default_client_factory)
+
 def push(bot_dir:str|Path,     # a bot folder
          repo_id:str,          # NAMESPACE/NAME of the Hub model repo
          token:str|None=None,  # a Hub token with write access; else `HF_TOKEN` or the user's login
@@ -346,8 +379,7 @@ def push(bot_dir:str|Path,     # a bot folder
     "Upload a bot folder to the Hugging Face Hub"
     from huggingface_hub import HfApi, get_token, constants
     from huggingface_hub.errors import HfHubHTTPError
-    if not re.fullmatch(r'[\w.-]+/[\w.-]+', repo_id): raise HuggingTweetsError(
-        f"{repo_id!r} is not a Hub repo id: name it NAMESPACE/NAME, e.g. your-user/{Path(bot_dir).name}.")
+    hub_repo_id(repo_id)
     bot_meta(bot_dir)
     if constants.is_offline_mode(): raise HuggingTweetsError(
         f"Cannot push {repo_id}: Hugging Face Hub offline mode is on (HF_HUB_OFFLINE). Unset it when you are online.")
@@ -358,9 +390,10 @@ def push(bot_dir:str|Path,     # a bot folder
     write_card(bot_dir, hub_id=repo_id)
     api = HfApi(endpoint=endpoint, token=token)
     try:
-        url = api.create_repo(repo_id, private=private, exist_ok=True)
-        api.upload_folder(repo_id=repo_id, folder_path=bot_dir, ignore_patterns=_IGNORE,
-                          commit_message=f"Upload the {bot_meta(bot_dir)['name']} bot, made with huggingtweets")
+        with _hub_timeout():
+            url = api.create_repo(repo_id, private=private, exist_ok=True)
+            api.upload_folder(repo_id=repo_id, folder_path=bot_dir, ignore_patterns=_IGNORE,
+                              commit_message=f"Upload the {bot_meta(bot_dir)['name']} bot, made with huggingtweets")
     except Exception as e:  # the Hub's HTTP errors, or the HTTP client's (httpx or httpx2) when it cannot connect
         if isinstance(e, (HfHubHTTPError, OSError)) or type(e).__module__.split('.')[0] in ('httpx', 'httpx2'):
             raise _hub_error(e, repo_id) from e

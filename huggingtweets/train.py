@@ -8,7 +8,7 @@ Docs: https://huggingtweets.github.io/huggingtweets/train.html.md"""
 __all__ = ['SCHEDULES', 'GENERATION', 'pack', 'defaults', 'TrainingStopped', 'ProgressReporter', 'wandb_mode', 'train']
 
 # %% ../nbs/04_train.ipynb #81155c8f
-import json, math, os, shutil, signal, sys, threading, time
+import errno, hashlib, json, math, os, shutil, signal, sys, threading, time, zipfile
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from functools import partial
@@ -16,6 +16,9 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 from tqdm.auto import tqdm
+from fastcore.basics import patch
+from filelock import FileLock, Timeout
+from safetensors import safe_open
 import accelerate, peft, transformers
 from peft import LoraConfig, get_peft_model
 from transformers import GenerationConfig, PrinterCallback, Trainer, TrainerCallback, TrainingArguments
@@ -329,21 +332,102 @@ def _save_bot(model, tok, bot_dir:Path, sep:str, train_texts, valid_texts, info:
 
 # %% ../nbs/04_train.ipynb #20b674e5
 _MUST_MATCH = ('base_model', 'method', 'block_size', 'lora_rank', 'lora_targets')
+_KEEP = 2  # checkpoints kept: the newest, and the one before should the newest be unreadable
 
-def _start_checkpoints(ckpt_dir:Path, resume:bool, run:dict, is_main:bool)->tuple[str|None, dict]:
-    "The checkpoint to resume from (or None) and the run record; clear old checkpoints for a fresh run"
+def _step(ckpt:Path)->int: return int(ckpt.name.rpartition('-')[2])
+
+def _checkpoints(ckpt_dir:Path)->list[Path]:
+    "The checkpoints in `ckpt_dir`, newest first"
+    if not ckpt_dir.is_dir(): return []
+    return sorted((p for p in ckpt_dir.glob('checkpoint-*') if p.is_dir() and p.name.rpartition('-')[2].isdigit()),
+                  key=_step, reverse=True)
+
+def _whole(ckpt:Path)->bool:
+    "Whether the trainer state, weights and optimizer state of `ckpt` read"
+    try:
+        json.loads((ckpt/'trainer_state.json').read_text())
+        weights = list(ckpt.glob('*.safetensors'))
+        for w in weights:
+            with safe_open(w, 'pt'): pass
+        for p in ckpt.glob('*.pt'): zipfile.ZipFile(p).close()  # torch.save writes a zip; a cut one has no directory
+        return bool(weights)
+    except Exception: return False
+
+def _usable_checkpoint(ckpt_dir:Path)->str|None:
+    "The newest whole checkpoint in `ckpt_dir`, saying which newer ones are skipped"
+    for c in _checkpoints(ckpt_dir):
+        if _whole(c): return str(c)
+        print(f"Skipping the damaged checkpoint {c} (cut short by a kill or a full disk?).", file=sys.stderr, flush=True)
+    return None
+
+def _fingerprint(train_texts:list[str], valid_texts:list[str])->str:
+    "A short hash of the posts a run trains and evaluates on"
+    return hashlib.sha256(json.dumps([train_texts, valid_texts]).encode()).hexdigest()[:16]
+
+def _start_checkpoints(ckpt_dir:Path, resume:bool, restart:bool, run:dict, is_main:bool)->tuple[str|None, dict]:
+    "The checkpoint to resume from (or None) and the run record; clear old checkpoints only on `restart`"
+    found = _checkpoints(ckpt_dir)
     if not resume:
+        if found and not restart: raise HuggingTweetsError(
+            f"{ckpt_dir} holds the checkpoints of an unfinished training (up to step {_step(found[0])}): continue it "
+            "with --resume, or start again with --restart, which deletes them.")
         if is_main and ckpt_dir.exists(): shutil.rmtree(ckpt_dir)
         return None, run
-    last = get_last_checkpoint(str(ckpt_dir)) if ckpt_dir.is_dir() else None
-    if last is None or not (ckpt_dir/'run.json').exists(): raise HuggingTweetsError(
+    last = _usable_checkpoint(ckpt_dir) if (ckpt_dir/'run.json').exists() else None
+    if last is None: raise HuggingTweetsError(
+        f"The checkpoints in {ckpt_dir} are damaged: start again with --restart." if found else
         f"No checkpoint to resume from in {ckpt_dir}: train again without --resume.")
     saved = json.loads((ckpt_dir/'run.json').read_text())
     for k in _MUST_MATCH:
         if saved['hyperparameters'].get(k) != run['hyperparameters'].get(k): raise HuggingTweetsError(
             f"The checkpoints in {ckpt_dir} were made with {k}={saved['hyperparameters'].get(k)!r}, not "
-            f"{run['hyperparameters'].get(k)!r}: resume with the same settings, or train again without --resume.")
+            f"{run['hyperparameters'].get(k)!r}: resume with the same settings, or start again with --restart.")
+    if saved.get('data', run['data']) != run['data']: raise HuggingTweetsError(
+        f"The checkpoints in {ckpt_dir} were trained on other posts: resume with the same accounts and options, "
+        "or start again with --restart.")
     return last, dict(saved, hyperparameters=run['hyperparameters'])
+
+@patch
+def _save_checkpoint(self:_Trainer, model, trial):
+    "Write the checkpoint aside, then rename it into place and keep the newest `_KEEP`"
+    final = Path(self.args.output_dir)
+    aside, name = final/'.saving', f'checkpoint-{self.state.global_step}'
+    if self.is_world_process_zero(): shutil.rmtree(aside, ignore_errors=True)
+    self.accelerator.wait_for_everyone()
+    self.args.output_dir = str(aside)
+    try: Trainer._save_checkpoint(self, model, trial)
+    except BaseException:
+        if self.is_world_process_zero(): shutil.rmtree(aside, ignore_errors=True)  # a full disk gets its space back
+        raise
+    finally: self.args.output_dir = str(final)
+    self.accelerator.wait_for_everyone()
+    if self.is_world_process_zero():
+        shutil.rmtree(final/name, ignore_errors=True)
+        os.rename(aside/name, final/name)
+        shutil.rmtree(aside, ignore_errors=True)
+        for old in _checkpoints(final)[_KEEP:]: shutil.rmtree(old, ignore_errors=True)
+
+@contextmanager
+def _bot_lock(out_dir:Path, is_main:bool):
+    "Hold the bot folder for this training: a second one into the same folder stops with an error"
+    if not is_main: yield; return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(out_dir/'.huggingtweets.lock', timeout=0)
+    try: lock.acquire()
+    except Timeout: raise HuggingTweetsError(
+        f"Another training is writing {out_dir}: wait for it to end, or train into another folder (-o).") from None
+    try: yield
+    finally: lock.release()
+
+@contextmanager
+def _full_disk_is_clear(ckpt_dir:Path):
+    "Turn a full disk into an error that says what is kept and what to do"
+    try: yield
+    except Exception as e:
+        if getattr(e, 'errno', None) != errno.ENOSPC and 'No space left' not in str(e): raise
+        good = _usable_checkpoint(ckpt_dir)
+        raise HuggingTweetsError("The disk is full: free some space, then " + (
+            f"continue with --resume from {good}." if good else "train again (no checkpoint was saved yet).")) from e
 
 def _seconds_before(checkpoint:str|None)->float:
     "Training seconds spent before `checkpoint`"
@@ -398,6 +482,7 @@ def train(train_texts:list[str],      # cleaned posts to train on (oversampled a
           seed:int=42,                # random seed
           wandb:str='auto',           # W&B mode: `auto`, `online`, `offline` or `disabled`
           resume:bool=False,          # continue from the last checkpoint in `out_dir/checkpoints`
+          restart:bool=False,         # delete an unfinished run's checkpoints and start again
           callbacks=(),               # `TrainerCallback`s, or functions for `ProgressReporter`
           meta:dict|None=None,        # the dataset's `meta()`: name and accounts with their stats
           raw_posts:dict|None=None,   # `{handle: [Post, ...]}` as downloaded, logged to W&B
@@ -415,8 +500,9 @@ def train(train_texts:list[str],      # cleaned posts to train on (oversampled a
     base = base_info(base_model)
     mode = wandb_mode(wandb)
     is_main = int(os.environ.get('RANK', 0)) == 0
-    checkpoint, run_record = _start_checkpoints(out_dir/'checkpoints', resume, dict(hyperparameters=dict(hp, **base)), is_main)
-    with _threads_for_idle_cores(hp['device']) as threads:
+    with _bot_lock(out_dir, is_main), _threads_for_idle_cores(hp['device']) as threads:
+        checkpoint, run_record = _start_checkpoints(out_dir/'checkpoints', resume, restart, is_main=is_main,
+            run=dict(hyperparameters=dict(hp, **base), data=_fingerprint(train_texts, valid_texts)))
         transformers.set_seed(seed)
         model, tok = load_base(base_model)
         sep = separator(tok)
@@ -460,7 +546,7 @@ def _train_and_save(trainer, control, seconds, checkpoint, run_record, run, out_
     if is_main:
         ckpt_dir.mkdir(parents=True, exist_ok=True)
         (ckpt_dir/'run.json').write_text(json.dumps(run_record, indent=2))
-    with _graceful_interrupt(control): trainer.train(resume_from_checkpoint=checkpoint)
+    with _full_disk_is_clear(ckpt_dir), _graceful_interrupt(control): trainer.train(resume_from_checkpoint=checkpoint)
     if control.stop_requested:
         msg = f"Training stopped at step {trainer.state.global_step}; its checkpoint is in {ckpt_dir}: continue with --resume."
         if not control.interrupted: raise TrainingStopped(msg)
@@ -474,7 +560,7 @@ def _train_and_save(trainer, control, seconds, checkpoint, run_record, run, out_
                 train_seconds=train_seconds, train_tokens=train_tokens, tokens_per_second=train_tokens / max(train_seconds, 1e-9),
                 wandb=_wandb_info(run), huggingtweets_version=__version__)
     if is_main:
-        _save_bot(trainer.model, tok, out_dir, sep, train_texts, valid_texts, info)
+        with _full_disk_is_clear(ckpt_dir): _save_bot(trainer.model, tok, out_dir, sep, train_texts, valid_texts, info)
         if run: _finish_wandb(run, out_dir, info, meta, base, raw_posts)
         if not keep_checkpoints: shutil.rmtree(ckpt_dir, ignore_errors=True)
         _say(_summary(info, out_dir), True)

@@ -49,8 +49,8 @@ def test_card_of_three_accounts_with_online_run(tmp_path):
     card = card_text(bot, hub_id='me/alice-bob-carol')
     s = structure(card)
     assert s['slots'] == ['flex', 'flex', 'inherit'] and s['sections'] == SECTIONS and s['front'][0] == 'language'
-    assert s['columns'] == ['Data', 'Alice &lt;script&gt;alert(1)&lt;/script&gt;', 'Bob', 'Carol']
-    assert '<script>' not in card and card.count('&lt;script&gt;alert(1)&lt;/script&gt;') == 3  # name line, table, sentence
+    assert s['columns'] == ['Data', 'Alice &lt;script&gt;alert&#40;1&#41;&lt;/script&gt;', 'Bob', 'Carol']
+    assert '<script>' not in card and card.count('&lt;script&gt;alert&#40;1&#41;&lt;/script&gt;') == 3  # name line, table, sentence
     assert '| Replies | 0 | 3 | 1 |' in card
     assert '[GPT-2](https://huggingface.co/gpt2)' in card and 'in all its weights' in card
     assert '[W&B training run](https://wandb.ai/me/huggingtweets/runs/r1)' in card
@@ -141,14 +141,16 @@ def online(monkeypatch, tmp_path):
 def test_push_to_a_standin_hub(tmp_path, online, monkeypatch):
     hub = Server(None); hub.RequestHandlerClass = hub_handler(hub)
     bot = make_bot(tmp_path/'alice')
-    (bot/'checkpoint-10').mkdir(); (bot/'checkpoint-10'/'optimizer.pt').write_bytes(b'x')
+    for junk in ('checkpoints/checkpoint-10/optimizer.pt', 'checkpoints/checkpoint-10/training_args.bin', 'checkpoints/run.json',
+                 '.ctranslate2/int8_float32/model.bin', '.huggingtweets.lock'):
+        (bot/junk).parent.mkdir(parents=True, exist_ok=True); (bot/junk).write_bytes(b'x')
     monkeypatch.setenv('HF_TOKEN', 'hf_secret_token')
     try: url = push(bot, 'someone/alice', endpoint=hub.url)
     finally: hub.shutdown()
     assert url == f'{hub.url}/someone/alice'
     assert hub.created['name'] == 'alice' and hub.created['organization'] == 'someone'
     assert all(auth == 'Bearer hf_secret_token' for _, auth in hub.requests)
-    assert set(hub.files) == {p.name for p in bot.iterdir() if p.is_file()}  # checkpoints left out
+    assert set(hub.files) == {p.name for p in bot.iterdir() if p.is_file() and not p.name.startswith('.')}  # the bot only
     assert hub.files['model.safetensors'] == (bot/'model.safetensors').read_bytes()
     readme = hub.files['README.md'].decode()
     assert "model='someone/alice'" in readme and 'someone/alice/resolve/main/predictions.png' in readme
@@ -165,6 +167,22 @@ def test_push_errors(tmp_path, online, monkeypatch):
     with pytest.raises(HuggingTweetsError, match='Could not reach'): push(bot, 'someone/alice', token='hf_x', endpoint='http://127.0.0.1:9')
     monkeypatch.setattr(huggingface_hub.constants, 'HF_HUB_OFFLINE', True)
     with pytest.raises(HuggingTweetsError, match='offline mode'): push(bot, 'someone/alice', token='hf_x')
+
+def test_push_gives_up_on_a_silent_hub(tmp_path, online, monkeypatch):
+    import socket, huggingtweets.card as card
+    silent = socket.create_server(('127.0.0.1', 0))  # accepts connections, never answers
+    monkeypatch.setattr(card, '_HUB_TIMEOUT', 1)
+    try:
+        with pytest.raises(HuggingTweetsError, match='Could not reach the Hugging Face Hub'):
+            push(make_bot(tmp_path/'alice'), 'someone/alice', token='hf_x', endpoint=f'http://127.0.0.1:{silent.getsockname()[1]}')
+    finally: silent.close()
+
+def test_a_bad_repo_id_is_refused_before_any_writing(tmp_path):
+    bot = make_bot(tmp_path/'alice')
+    for bad in ('someone/alice\nlicense: evil', 'alice', 'a/b/c'):
+        with pytest.raises(HuggingTweetsError, match='NAMESPACE/NAME'): write_card(bot, hub_id=bad)
+        with pytest.raises(HuggingTweetsError, match='NAMESPACE/NAME'): push(bot, bad, token='hf_x')
+    assert not (bot/'README.md').exists()
 
 def test_sweep_config(tmp_path):
     cfg = yaml.safe_load(write_sweep(tmp_path/'sweep.yaml', accounts=['@alice', 'bsky:bob.bsky.social'], method='random').read_text())
