@@ -6,14 +6,15 @@ Docs: https://huggingtweets.github.io/huggingtweets/cli.html.md"""
 
 # %% auto #0
 __all__ = ['console', 'ACCOUNTS', 'REFRESH', 'MAX_POSTS', 'JSON', 'SEED', 'TRAINING_OPTIONS', 'ENGINE', 'command', 'arg',
-           'parser', 'main', 'download_cmd', 'train_cmd', 'generate_cmd', 'push_cmd', 'demo_cmd', 'app_cmd']
+           'parser', 'main', 'plain', 'say', 'download_cmd', 'train_cmd', 'generate_cmd', 'push_cmd', 'demo_cmd',
+           'app_cmd']
 
 # %% ../nbs/08_cli.ipynb #bbbc7f51
-import argparse, json, sys
+import argparse, json, re, sys
 from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
-from .core import HuggingTweetsError
+from .core import HuggingTweetsError, hub_repo_id
 
 # %% ../nbs/08_cli.ipynb #ebc81b78
 _COMMANDS = {}
@@ -50,12 +51,24 @@ def main(argv:list[str]|None=None, # arguments; `sys.argv[1:]` when None
     args = parser().parse_args(argv)
     try: args.func(args)
     except HuggingTweetsError as e:
-        print(f'error: {e}', file=sys.stderr)
+        print(f'error: {plain(e)}', file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print('interrupted: what was downloaded or trained so far is kept', file=sys.stderr)
         return 130
     return 0
+
+# %% ../nbs/08_cli.ipynb #53b69202
+_CONTROL = re.compile(r'[\x00-\x08\x0b-\x1f\x7f-\x9f]')  # C0 and C1 controls but tab and newline
+
+def plain(text, # anything to print: a post, a name, a path, an error
+         )->str: # the same text with control characters shown as `\xNN`
+    "`text` safe for a terminal: control characters, escape sequences among them, are shown, never run"
+    return _CONTROL.sub(lambda m: f'\\x{ord(m[0]):02x}', str(text))
+
+def say(*parts):
+    "Print `parts` as plain text: no markup, no control characters"
+    console.print(*(plain(p) for p in parts), markup=False)
 
 # %% ../nbs/08_cli.ipynb #00f4c937
 ACCOUNTS = arg('accounts', nargs='+', metavar='ACCOUNT',
@@ -79,14 +92,14 @@ def _account_report(account)->dict:
 def _print_report(r:dict):
     "Print one account's report as a person would read it"
     from rich.table import Table
-    console.rule(f"[bold]{escape(r['name'])}[/] ({r['source']}:{escape(r['handle'])})")
+    console.rule(f"[bold]{escape(plain(r['name']))}[/] ({r['source']}:{escape(plain(r['handle']))})")
     console.print(f"{r['downloaded']:,} posts from {r['first_date']} to {r['last_date']}: "
                   f"{r['reposts']:,} reposts, {r['replies']:,} replies")
     t = Table('Data', 'Quantity')
     for k,v in r['stats'].items(): t.add_row(k, f'{v:,}')
     console.print(t)
-    if r['warning']: console.print(f"[yellow]{r['warning']}[/]")
-    for text in r['examples']: console.print(f'  • {text}', markup=False)
+    if r['warning']: console.print(f"[yellow]{escape(plain(r['warning']))}[/]")
+    for text in r['examples']: say(f'  • {text}')
 
 # %% ../nbs/08_cli.ipynb #8528f886
 @command('huggingtweets download archive:sample @alice@mastodon.social --json', ACCOUNTS, REFRESH, MAX_POSTS, JSON)
@@ -109,6 +122,11 @@ TRAINING_OPTIONS = [ # (flag, type, help): each overrides the `train` hyperparam
 def _option_name(flag:str)->str: return flag.removeprefix('--').replace('-', '_')
 
 # %% ../nbs/08_cli.ipynb #481b1aa0
+def _hub_id(text:str)->str:
+    "A Hub repo id checked as argparse parses it"
+    try: return hub_repo_id(text)
+    except HuggingTweetsError as e: raise argparse.ArgumentTypeError(str(e)) from None
+
 @command('huggingtweets train archive:sample --max-minutes 5 -o bots/sample',
          ACCOUNTS, REFRESH, MAX_POSTS,
          arg('-o', '--out', type=Path, default=None, help='the bot folder (default: bots/NAME)'),
@@ -121,8 +139,9 @@ def _option_name(flag:str)->str: return flag.removeprefix('--').replace('-', '_'
          *[arg(flag, type=t, default=None, help=f'{h} (default: measured for the method and device)') for flag,t,h in TRAINING_OPTIONS],
          arg('--wandb', choices=['auto', 'online', 'offline', 'disabled'], default='auto',
              help='W&B logging: online when logged in, offline otherwise (default: auto)'),
-         arg('--resume', action='store_true', help='resume from the last checkpoint in the bot folder'),
-         arg('--push-to-hub', metavar='NAMESPACE/NAME', default=None, help='publish the bot on the Hugging Face Hub'),
+         arg('--resume', action='store_true', help='continue the unfinished training in the bot folder from its last good checkpoint'),
+         arg('--restart', action='store_true', help="delete the checkpoints of an unfinished training in the bot folder and start again"),
+         arg('--push-to-hub', metavar='NAMESPACE/NAME', default=None, type=_hub_id, help='publish the bot on the Hugging Face Hub'),
          arg('--seed', type=int, default=42, help='random seed (default: %(default)s)'))
 def train_cmd(args):
     "Download, clean and train: make a bot of one to three accounts"
@@ -130,8 +149,9 @@ def train_cmd(args):
     names = ['epochs', 'max_minutes'] + [_option_name(f) for f,*_ in TRAINING_OPTIONS]
     opts = {k: getattr(args, k) for k in names if getattr(args, k) is not None}
     bot = make_bot(args.accounts, args.out, args.refresh, args.max_posts, hub_id=args.push_to_hub, seed=args.seed,
-                   base_model=args.base_model, method=args.method, wandb=args.wandb, resume=args.resume, **opts)
-    console.print(f'The bot is in [bold]{bot}[/]: try `huggingtweets generate {bot}`')
+                   base_model=args.base_model, method=args.method, wandb=args.wandb, resume=args.resume,
+                   restart=args.restart, **opts)
+    say(f'The bot is in {bot}: try `huggingtweets generate {bot}`')
 
 # %% ../nbs/08_cli.ipynb #71287da1
 ENGINE = arg('--engine', choices=['auto', 'ctranslate2', 'transformers'], default='auto',
@@ -143,7 +163,7 @@ def _written_by(samples)->str:
     from huggingtweets.generate import ENGINE_NAMES
     name, _, precision = samples.engine.partition(' ')
     note = f' ({samples.engine_note})' if samples.engine_note else ''
-    return f'Written by {ENGINE_NAMES.get(name, name)} ({precision}) in {samples.seconds:.1f} s{note}'
+    return plain(f'Written by {ENGINE_NAMES.get(name, name)} ({precision}) in {samples.seconds:.1f} s{note}')
 
 @command('huggingtweets generate bots/crumbsandcomets "I wonder" -n 5 --seed 1',
          arg('bot', type=Path, help='a bot folder'),
@@ -156,7 +176,7 @@ def generate_cmd(args):
     samples = generate(args.bot, args.prompt, n=args.n, seed=args.seed, engine=args.engine)
     if args.json: print(json.dumps(samples.to_dict(), ensure_ascii=False))
     else:
-        for s in samples: console.print(f'• {s}', markup=False)
+        for s in samples: say(f'• {s}')
         if samples.dropped: console.print(f'({samples.dropped} samples dropped as copies of training posts)')
         console.print(_written_by(samples), markup=False)
 
@@ -167,7 +187,7 @@ def generate_cmd(args):
 def push_cmd(args):
     "Publish a bot on the Hugging Face Hub (token from HF_TOKEN or `hf auth login`)"
     from huggingtweets.card import push
-    console.print(f'Pushed to {push(args.bot, args.repo_id)}')
+    say(f'Pushed to {push(args.bot, args.repo_id)}')
 
 # %% ../nbs/08_cli.ipynb #969d9a39
 @command('huggingtweets demo --max-minutes 3',
@@ -182,14 +202,14 @@ def demo_cmd(args):
     accounts = gather(['archive:sample'])
     _print_report(_account_report(accounts[0]))
     console.rule('[bold]2. Training[/]: the embedded base model' + (f', {args.max_minutes:g} minutes at most' if args.max_minutes else ''))
-    bot = train_bot(accounts, args.out, max_minutes=args.max_minutes, wandb='disabled')
+    bot = train_bot(accounts, args.out, max_minutes=args.max_minutes, wandb='disabled', restart=True)  # a demo starts afresh
     console.rule('[bold]3. Samples[/]')
     finish_bot(bot, args.prompt)
     samples = generate(bot, args.prompt, n=5, seed=0)
-    for s in samples: console.print(f'• {s}', markup=False)
+    for s in samples: say(f'• {s}')
     console.print(_written_by(samples), markup=False)
     console.rule('[bold]Done[/]')
-    console.print(f'bot folder: {bot}\nmodel card: {bot/"README.md"}\nshare image: {bot/"predictions.png"}')
+    say(f'bot folder: {bot}\nmodel card: {bot/"README.md"}\nshare image: {bot/"predictions.png"}')
 
 # %% ../nbs/08_cli.ipynb #3d172c4c
 @command('huggingtweets app --port 8866',
