@@ -6,8 +6,8 @@ Docs: https://huggingtweets.github.io/huggingtweets/generate.html.md"""
 
 # %% auto #0
 __all__ = ['DEFAULTS', 'COMPUTE_TYPE', 'CT2_CACHE', 'CT2_THREADS', 'ENGINES', 'ENGINE_NAMES', 'COPY_THRESHOLD', 'MIN_COPY_WORDS',
-           'Samples', 'load_bot', 'separator', 'generation_config', 'ct2_model', 'Engine', 'load_engine', 'normalize',
-           'copy_score', 'CopyFilter', 'training_filter', 'rows_to_sample', 'generate', 'heldout_loss',
+           'MAX_BATCH', 'Samples', 'load_bot', 'separator', 'generation_config', 'ct2_model', 'Engine', 'load_engine',
+           'normalize', 'copy_score', 'CopyFilter', 'training_filter', 'rows_to_sample', 'generate', 'heldout_loss',
            'log_predictions']
 
 # %% ../nbs/05_generate.ipynb #2538f3b7
@@ -17,6 +17,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache, partial
 from pathlib import Path
 import torch
+from tqdm.auto import tqdm
 from transformers import (AutoTokenizer, GenerationConfig, StoppingCriteria,
                           StoppingCriteriaList, set_seed)
 from .core import HuggingTweetsError
@@ -359,6 +360,8 @@ def training_filter(bot_dir:str|Path, # a bot folder
     return CopyFilter(data.get('train', []) + data.get('valid', [])) if data else None
 
 # %% ../nbs/05_generate.ipynb #850d0d02
+MAX_BATCH = 64  # rows sampled at once: memory stays bounded however many posts are asked for
+
 def rows_to_sample(want:int)->int:
     "Rows to sample for `want` posts: a quarter more as spares for the samples that get dropped"
     return want + math.ceil(want / 4)
@@ -379,15 +382,19 @@ def generate(bot_dir:str|Path,        # a bot folder (or a Hub id)
     copies = training_filter(bot_dir)
     kept, dropped, new_tokens, t0 = [], 0, 0, time.perf_counter()
     sample = eng.sampler(seed)
-    for _ in range(max_rounds):
-        if len(kept) >= n: break
-        texts, k = sample(prompt, rows_to_sample(n - len(kept)), gc, sep, allow_newlines)
-        new_tokens += k
-        for t in texts:
-            if len(kept) == n: break
-            if not t[len(prompt):].strip(): continue
-            if copies and copies(t): dropped += 1
-            else: kept.append(t)
+    with tqdm(total=n, desc='Writing', unit='post', disable=n <= MAX_BATCH, leave=False) as bar:
+        for _ in range(max_rounds):
+            if len(kept) >= n: break
+            rows = rows_to_sample(n - len(kept))
+            for size in [MAX_BATCH] * (rows // MAX_BATCH) + [rows % MAX_BATCH] * bool(rows % MAX_BATCH):
+                if len(kept) >= n: break
+                texts, k = sample(prompt, size, gc, sep, allow_newlines)
+                new_tokens += k
+                for t in texts:
+                    if len(kept) == n: break
+                    if not t[len(prompt):].strip(): continue
+                    if copies and copies(t): dropped += 1
+                    else: kept.append(t); bar.update()
     return Samples(kept, prompt=prompt, dropped=dropped, seconds=time.perf_counter()-t0, new_tokens=new_tokens,
                    engine=str(eng), engine_note=eng.note)
 
