@@ -65,16 +65,23 @@ def _load(source:str, stamp:float):
                                  'Name a bot folder made by `huggingtweets train`, or a Hub id when online.')
     return model.to(device).eval(), tok
 
+def _local_bot(bot_dir:str|Path)->Path|None:
+    "The local bot folder `bot_dir` names, or None for a Hub id; a local path without a bot fails at once, not at the Hub"
+    p = Path(bot_dir).expanduser()
+    if p.is_dir() and (p/'config.json').is_file(): return p
+    if not (p.exists() or str(bot_dir).startswith(('.', '/', '~')) or str(bot_dir).count('/') > 1
+            or (len(p.parts) > 1 and Path(p.parts[0]).is_dir())): return None  # `me/bot` with no folder `me` here
+    bots = sorted(q.name for q in p.parent.glob('*') if (q/'config.json').is_file()) if p.parent.is_dir() else []
+    raise HuggingTweetsError(f"No bot folder at {str(bot_dir)!r}: " + (f"{p.parent} holds {', '.join(bots[:5])}; " if bots else '')
+                             + "train one with `huggingtweets train`, or check the path.")
+
 def load_bot(bot_dir:str|Path, # a bot folder, or a Hub id
             ):                  # (model, tokenizer), cached
     "Load a bot's model and tokenizer for generation, once"
-    path = Path(bot_dir).expanduser()
-    if path.is_dir():
-        weights = [p.stat().st_mtime for p in path.glob('*.safetensors')] + [p.stat().st_mtime for p in path.glob('*.bin')]
-        return _load(str(path.resolve()), max(weights, default=0.))
-    if path.exists() or str(bot_dir).startswith(('.', '/', '~')) or str(bot_dir).count('/') > 1: raise HuggingTweetsError(
-        f"No bot folder at {str(bot_dir)!r}: train one with `huggingtweets train`, or check the path.")
-    return _load(str(bot_dir), 0.)
+    path = _local_bot(bot_dir)
+    if path is None: return _load(str(bot_dir), 0.)
+    weights = [p.stat().st_mtime for p in path.glob('*.safetensors')] + [p.stat().st_mtime for p in path.glob('*.bin')]
+    return _load(str(path.resolve()), max(weights, default=0.))
 
 # %% ../nbs/05_generate.ipynb #a09cc3fe
 def _read_json(path:Path)->dict:
@@ -294,6 +301,7 @@ def load_engine(bot_dir:str|Path,             # a bot folder (or a Hub id)
                )->Engine:
     "The engine that writes with a bot: CTranslate2 on a CPU when it can, else Hugging Face transformers"
     if engine not in ENGINES: raise HuggingTweetsError(f"Unknown engine {engine!r}: choose one of {', '.join(ENGINES)}.")
+    _local_bot(bot_dir)  # a mistyped folder fails here, without a wait for the Hub
     if engine == 'transformers': return _hf_engine(bot_dir)
     why = _why_not_ct2(bot_dir, auto=engine == 'auto')
     if why is None:

@@ -129,7 +129,7 @@ def test_copy_measure():
 
 def test_not_a_bot_folder(tmp_path):
     with pytest.raises(HuggingTweetsError, match='No bot folder'): generate(tmp_path/'nothing')
-    with pytest.raises(HuggingTweetsError, match='not a bot folder'): generate(tmp_path/'nothing', engine='ctranslate2')
+    with pytest.raises(HuggingTweetsError, match='No bot folder'): generate(tmp_path/'nothing', engine='ctranslate2')
     with pytest.raises(HuggingTweetsError, match='Unknown engine'): generate(tmp_path/'nothing', engine='onnx')
 
 def test_without_ctranslate2_auto_falls_back(bot, monkeypatch):
