@@ -184,6 +184,7 @@ def test_new_weights_are_converted_again(bot, tmp_path):
 def test_an_interrupted_conversion_leaves_no_broken_cache(bot, tmp_path, monkeypatch):
     other = _copy(bot, tmp_path/'other')
     def interrupted(self, output_dir, **kwargs):
+        Path(output_dir).mkdir(parents=True, exist_ok=True)
         (Path(output_dir)/'model.bin').write_bytes(b'half a model')
         raise KeyboardInterrupt
     with monkeypatch.context() as m:
