@@ -10,7 +10,7 @@ __all__ = ['console', 'ACCOUNTS', 'REFRESH', 'MAX_POSTS', 'JSON', 'SEED', 'TRAIN
            'app_cmd']
 
 # %% ../nbs/08_cli.ipynb #bbbc7f51
-import argparse, json, re, sys
+import argparse, json, os, re, sys
 from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
@@ -56,6 +56,12 @@ def main(argv:list[str]|None=None, # arguments; `sys.argv[1:]` when None
     except KeyboardInterrupt:
         print('interrupted: what was downloaded or trained so far is kept', file=sys.stderr)
         return 130
+    except Exception as e:  # a bug or a fault no stage foresaw: one line too, the traceback on request
+        if os.environ.get('HUGGINGTWEETS_DEBUG'): raise
+        print(f'error: {plain(type(e).__name__)}: {plain(e)} (what was downloaded or trained so far is kept; '
+              'set HUGGINGTWEETS_DEBUG=1 for the traceback, and report it at https://github.com/huggingtweets/huggingtweets/issues)',
+              file=sys.stderr)
+        return 1
     return 0
 
 # %% ../nbs/08_cli.ipynb #53b69202
