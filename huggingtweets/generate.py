@@ -11,7 +11,7 @@ __all__ = ['DEFAULTS', 'COMPUTE_TYPE', 'CT2_CACHE', 'CT2_THREADS', 'SMOOTHING', 
            'rows_to_sample', 'generate', 'heldout_loss', 'log_predictions']
 
 # %% ../nbs/05_generate.ipynb #2538f3b7
-import contextlib, io, json, math, os, re, secrets, shutil, tempfile, time
+import contextlib, io, json, math, os, re, secrets, shutil, sys, tempfile, time
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache, partial
@@ -235,8 +235,9 @@ def _convert(bot_dir:Path, dest:Path, compute_type:str, stamp:str)->Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix='.tmp-', dir=dest.parent))
     try:
-        source = _smoothed(bot_dir, tmp/'smoothed') if compute_type.startswith('int8') else bot_dir
-        with contextlib.redirect_stderr(io.StringIO()):  # the converter's progress bars
+        print(f'Converting {bot_dir.name} for CTranslate2 ({compute_type}), once for these weights...', file=sys.stderr, flush=True)
+        with contextlib.redirect_stderr(io.StringIO()):  # the loader's, writer's and converter's progress bars
+            source = _smoothed(bot_dir, tmp/'smoothed') if compute_type.startswith('int8') else bot_dir
             ctranslate2.converters.TransformersConverter(str(source)).convert(str(tmp/'model'), quantization=compute_type)
         (tmp/'model'/_STAMP).write_text(stamp)
         _replace_dir(tmp/'model', dest)
