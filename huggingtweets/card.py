@@ -19,6 +19,7 @@ import requests
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 from .core import HuggingTweetsError, cache_dir, hub_repo_id
 from .generate import Samples, generate, log_predictions
+from .hyperparameters import TUNABLE
 
 # %% ../nbs/06_card.ipynb #5f437256
 REPO_URL = 'https://github.com/huggingtweets/huggingtweets'
@@ -401,14 +402,7 @@ def push(bot_dir:str|Path,     # a bot folder
     return str(url)
 
 # %% ../nbs/06_card.ipynb #1b0d1d33
-SWEEP_PARAMETERS = {
-    'epochs': {'values': [1, 2, 3, 4, 6]},
-    'learning-rate': {'distribution': 'log_uniform_values', 'min': 1e-5, 'max': 2e-3},
-    'lr-scheduler': {'values': ['cosine', 'linear', 'constant_with_warmup']},
-    'warmup-ratio': {'values': [0.0, 0.05, 0.1, 0.2]},
-    'gradient-accumulation-steps': {'values': [1, 2, 4, 8]},
-    'lora-rank': {'values': [8, 16, 32, 64]},
-}
+SWEEP_PARAMETERS = {k.replace('_', '-'): sweep for k,(_,_,sweep) in TUNABLE.items() if sweep}  # flag: range
 
 def sweep_config(accounts:list[str]=('archive:sample',), # the account specs to train on, as for `huggingtweets train`
                  method:str='bayes',                     # `bayes`, `random` or `grid`

@@ -25,6 +25,7 @@ from transformers import GenerationConfig, PrinterCallback, Trainer, TrainerCall
 from transformers.trainer_utils import get_last_checkpoint
 from . import __version__
 from .core import HuggingTweetsError, cache_dir
+from .hyperparameters import TRAINING_DEFAULTS
 from .models import EMBEDDED, base_info, idle_cores, load_base, precision, separator, tiny_base, train_device
 
 # %% ../nbs/04_train.ipynb #f5589f54
@@ -61,16 +62,6 @@ def _collate(batch:list[dict], pad_id:int)->dict:
     return dict(input_ids=ids, attention_mask=mask, labels=labels)
 
 # %% ../nbs/04_train.ipynb #5fddf971
-_DEFAULTS = dict(
-    common=dict(block_size=128, epochs=3, warmup_ratio=0.05, weight_decay=0.0, lr_scheduler='cosine',
-                gradient_accumulation_steps=1),
-    lora=dict(learning_rate=1e-3, lora_rank=16, lora_alpha=32, lora_dropout=0.0, lora_targets='all-linear'),
-    full=dict(learning_rate=5e-5),
-    cpu=dict(batch_size=2, eval_batch_size=2, max_tokens=49_152, n_evals=2, log_every=1),
-    mps=dict(batch_size=4, eval_batch_size=8, max_tokens=49_152, n_evals=2, log_every=1),
-    cuda=dict(batch_size=4, eval_batch_size=16, max_tokens=None, n_evals=4, log_every=5),
-)
-
 def defaults(method:str='lora',       # `lora` or `full`
              device:str|None=None,    # `cuda`, `mps` or `cpu`; `train_device()` when None
             )->dict:                  # hyperparameters
@@ -78,7 +69,7 @@ def defaults(method:str='lora',       # `lora` or `full`
     if method not in ('lora', 'full'): raise HuggingTweetsError(f"Unknown training method {method!r}: use 'lora' or 'full'.")
     device = device or train_device()
     return dict(method=method, device=device, precision=precision(device),
-                **_DEFAULTS['common'], **_DEFAULTS[method], **_DEFAULTS[device])
+                **TRAINING_DEFAULTS['common'], **TRAINING_DEFAULTS[method], **TRAINING_DEFAULTS[device])
 
 # %% ../nbs/04_train.ipynb #434b9a91
 def _hyperparameters(method, epochs, max_minutes, seed, overrides:dict)->dict:
