@@ -482,9 +482,9 @@ def _kept(path:Path)->str:
 def _fault(e:Exception, site:str)->str:
     "What went wrong between us and `site`"
     if isinstance(e, _Bad): return f"{site} sent a reply I can't read ({e}). Run again later; if it keeps happening, {site} has changed what it sends"
-    if isinstance(e, (requests.ConnectionError, requests.Timeout)):
-        return f"could not reach {site} ({type(e).__name__}). Check your internet connection and run again"
-    return f"could not read {site}'s reply ({type(e).__name__}: {_said(e, 120)}). Run again later"
+    if isinstance(e, requests.ConnectionError): return f"could not reach {site} ({type(e).__name__}). Check your internet connection and run again"
+    if isinstance(e, requests.Timeout): return f"{site} did not answer in time ({type(e).__name__}: {_said(e, 120)}). Check your internet connection and run again"
+    return f"could not read {site}'s reply ({_said(e, 120) if isinstance(e, _ReplyTooBig) else f'{type(e).__name__}: {_said(e, 120)}'}). Run again later"
 
 def _gather(acct:Account, lookup, page, site:str, max_posts:int, refresh:bool, wait:bool, progress:bool)->tuple[Profile, list[Post]]:
     "An account's profile and posts from a network source, through the on-disk cache"
