@@ -566,7 +566,7 @@ def _bsky_get(session, method:str, params:dict, acct:Account)->dict:
         raise HuggingTweetsError(f"{acct}: there is no such account on Bluesky. Check the handle (it looks like alice.bsky.social).")
     if code in ('AccountTakedown', 'AccountDeactivated', 'BlockedActor', 'BlockedByActor'):
         raise HuggingTweetsError(f"{acct}: Bluesky does not serve this account's posts ({code}: {msg}). Choose another account.")
-    raise HuggingTweetsError(f"{acct}: Bluesky refused the request (HTTP {r.status_code}, {code}: {msg}).")
+    raise HuggingTweetsError(f"{acct}: Bluesky refused the request (HTTP {r.status_code}, {code}{f': {msg}' if msg else ''}).")
 
 def _count(d, path:str)->int|None:
     "A count at `path` that is a whole number of 0 or more, or None"
@@ -678,7 +678,7 @@ def _x_call(f, acct:Account, **kw):
                                                            "Your app's access level may not include reading posts; check your plan at developer.x.com, or use your archive: archive:PATH.") from None
     except tweepy.NotFound: raise HuggingTweetsError(f"{acct}: there is no such account on X. Check the spelling.") from None
     except tweepy.TwitterServerError as e: raise HuggingTweetsError(f"{acct}: X is having trouble (HTTP {e.response.status_code}). Try again later.") from None
-    except tweepy.HTTPException as e: raise HuggingTweetsError(f"{acct}: X refused the request (HTTP {e.response.status_code}: {_said('; '.join(map(str, e.api_messages)))}).") from None
+    except tweepy.HTTPException as e: raise HuggingTweetsError(f"{acct}: X refused the request (HTTP {e.response.status_code}: {_said('; '.join(map(str, e.api_messages))) or 'no reason given'}).") from None
     except (ValueError, TypeError, KeyError, AttributeError) as e: raise _Bad(f'{type(e).__name__}: {_said(e, 120)}') from None
 
 def _x_errors(body, acct:Account, what:str):
@@ -688,11 +688,11 @@ def _x_errors(body, acct:Account, what:str):
         raise HuggingTweetsError(f"{acct}: there is no such account on X. Check the spelling.")
     if any('not-authorized' in str(e.get('type', '')) for e in errs):
         raise HuggingTweetsError(f"{acct}: the account's posts are protected: X shows them only to approved followers. Choose another account.")
-    raise HuggingTweetsError(f"{acct}: X gave no {what}: {_said('; '.join(str(e.get('detail', e.get('title', ''))) for e in errs)) or 'no reason given'}.")
+    raise HuggingTweetsError(f"{acct}: X sent no {what}: {_said('; '.join(str(e.get('detail', e.get('title', ''))) for e in errs)).rstrip('.') or 'no reason given'}.")
 
 def _x_profile(body, acct:Account)->tuple[Profile, str, int|None]:
     "The profile, id and post count of a `get_user` reply"
-    if (u := _field(body, 'data', dict, None)) is None: _x_errors(body, acct, 'the account')
+    if (u := _field(body, 'data', dict, None)) is None: _x_errors(body, acct, 'account')
     if _maybe(u, 'protected', bool): raise HuggingTweetsError(f"{acct}: the account is protected: X shows its posts only to approved followers. Choose another account.")
     user, avatar = _field(u, 'username'), _url(u, 'profile_image_url')
     return (Profile(user, _maybe(u, 'name') or user, 'x', avatar.replace('_normal.', '_400x400.') if avatar else None),
@@ -707,7 +707,7 @@ def _x_post(t, handle:str)->Post:
 
 def _x_page(body, acct:Account)->tuple[list[Post], str|None]:
     "The posts of one `get_users_tweets` reply, and the next page's token"
-    if (data := _field(body, 'data', list, None)) is None and _field(body, 'errors', list, []): _x_errors(body, acct, 'its posts')
+    if (data := _field(body, 'data', list, None)) is None and _field(body, 'errors', list, []): _x_errors(body, acct, 'posts')
     return _each(data or [], lambda t: _x_post(t, acct.name), 'the tweets'), _field(body, 'meta.next_token', str, None) or None
 
 # %% ../nbs/01_sources.ipynb #27f980b5
