@@ -415,7 +415,8 @@ def _load_state(path:Path)->dict|None:
     try:
         st = json.loads(path.read_text(encoding='utf-8'))
         Profile(**st['profile']); [Post.from_dict(d) for d in st['posts']]
-        ok = isinstance(st['account_id'], str) and isinstance(st['done'], bool) and isinstance(st['cursor'], (str, type(None)))
+        ok = (isinstance(st['account_id'], str) and isinstance(st['done'], bool) and isinstance(st['cursor'], (str, type(None)))
+              and isinstance(st.get('total'), (int, type(None))))
     except (OSError, ValueError, RecursionError, TypeError, KeyError, AttributeError): return None
     return st if ok else None
 

@@ -573,7 +573,9 @@ def test_bad_replies_are_one_line_errors_and_keep_the_posts():
 def test_a_damaged_cache_is_fetched_again(cache):
     with mock('x_timeline'): first = download('@ferncrumb', bearer_token='t', progress=False)
     for damaged in ('{"profile": 1}', '[]', '{"profile": {"handle": "f", "name": "f", "source": "x", "avatar_url": null}, "account_id": "1", '
-                    '"posts": [{"id": "1"}], "cursor": null, "done": true}', '{"posts": ' * 10_000):
+                    '"posts": [{"id": "1"}], "cursor": null, "done": true}', '{"posts": ' * 10_000,
+                    '{"profile": {"handle": "f", "name": "f", "source": "x", "avatar_url": null}, "account_id": "1", "total": "many", '
+                    '"posts": [], "cursor": "c", "done": false}'):
         (cache/'posts'/'x'/'ferncrumb.json').write_text(damaged)
         with mock('x_timeline'): assert download('@ferncrumb', bearer_token='t', progress=False) == first
 
