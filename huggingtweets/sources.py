@@ -266,6 +266,7 @@ def _note(n, i:int, label)->tuple[str, datetime]:
 
 def _with_notes(posts:list[Post], notes:list, label:str='archive')->list[Post]:
     "`posts`, with each post that a note tweet cuts short given the note's full text"
+    if not notes: return list(posts)
     out, index = list(posts), {}  # (start, minute) -> the positions of the posts with that start in that minute, in order
     key = lambda i: (_stem(out[i].text)[:80], _minute(out[i].created_at))
     for i in range(len(out)): index.setdefault(key(i), []).append(i)
@@ -528,8 +529,9 @@ class _Session(requests.Session):
         r = super().send(request, **{**kw, 'stream': True})
         if r._content_consumed: return r  # a redirect, read by the call that followed it
         end, body = time.monotonic() + _DEADLINE, bytearray()
+        read = getattr(r.raw, 'read1', r.raw.read)  # read1 gives whatever arrived, so the clock is checked often (urllib3 < 2.2 lacks it)
         try:
-            while chunk := r.raw.read1(1 << 16, decode_content=True):  # whatever arrived, so the clock is checked often
+            while chunk := read(1 << 16, decode_content=True):
                 body += chunk
                 if len(body) > _MAX_REPLY: raise _ReplyTooBig(f'more than {_size(_MAX_REPLY)}', request=request)
                 if time.monotonic() > end: raise requests.Timeout(f'no whole reply in {_DEADLINE} s', request=request)

@@ -20,6 +20,11 @@ settings.register_profile('dev', parent=settings.get_profile('ci'), derandomize=
 settings.load_profile(os.environ.get('HYPOTHESIS_PROFILE', 'ci'))
 
 
+def examples(n:int)->int:
+    "`n` examples under the ci profile, ten times as many under dev"
+    return n * settings.default.max_examples // 60
+
+
 @pytest.fixture(autouse=True, scope='module')
 def cache():
     "One cache folder for the module: the downloads below all refresh"
@@ -63,7 +68,7 @@ def outcome(f, *a, **kw):
 # ---------------------------------------------------------------- values: good, missing, null, wrongly typed, oversized
 
 big = st.tuples(st.sampled_from([' ', 'a', '…', '<a ', '<a b="', '<!--', '<![CDATA[', '&amp;', 'https://t.co/x ', '\n', '"', '[', '{', '\\', '<', '9', 'é🥖']),
-                st.integers(1, 200_000)).map(lambda t: t[0] * t[1])
+                st.integers(1, 200_000), st.sampled_from(['', 'x', '>'])).map(lambda t: t[0] * t[1] + t[2])  # a run, and what ends it
 junk = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(), st.text(max_size=12),
                  st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=4), st.integers(), max_size=3), big)
 good_when = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=-11)), timezone(timedelta(hours=14))]))
@@ -147,7 +152,7 @@ def write_archive(root:Path, files:dict, as_zip:bool, inside:str)->Path:
 
 
 @given(files=archive_files, as_zip=st.booleans(), inside=st.sampled_from(['', 'twitter-2024/']))
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 def test_archive(files, as_zip, inside):
     with tempfile.TemporaryDirectory() as d:
         got = outcome(read_archive, write_archive(Path(d), files, as_zip, inside))
@@ -170,7 +175,7 @@ def good_zips():
 
 
 @given(which=st.integers(0, 3), flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=6), cut=st.integers(0, 10**6))
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 def test_damaged_zip(good_zips, which, flips, cut):
     b = bytearray(good_zips[which])
     for at, v in flips: b[at % len(b)] = v
@@ -220,14 +225,14 @@ def posts_and_notes(draw):
 
 
 @given(posts_and_notes())
-@settings(max_examples=600)
+@settings(max_examples=examples(600))
 def test_notes_merge_as_before(pn):
     posts, notes = pn
     assert _with_notes(posts, notes) == old_with_notes(posts, notes)
 
 
 @given(pieces)
-@settings(max_examples=600)
+@settings(max_examples=examples(600))
 def test_stem_as_before(text):
     assert _stem(text) == old_stem(text)
 
@@ -257,7 +262,7 @@ file_texts = st.one_of(
 
 
 @given(ft=file_texts, field=st.one_of(st.none(), st.sampled_from(['text', 'msg', 'content', 'nope'])), cut=st.one_of(st.none(), st.integers(0, 300)))
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 def test_file(ft, field, cut):
     suffix, text = ft
     data = text.encode() if isinstance(text, str) else text
@@ -302,19 +307,19 @@ def lookup_ok(got):
 
 
 @given(bsky_feed, bsky_actor)
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 def test_bsky_reply(feed, actor):
     page_ok(outcome(_bsky_page, feed, BSKY.name)); lookup_ok(outcome(_bsky_profile, actor, BSKY))
 
 
 @given(statuses, mastodon_account)
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 def test_mastodon_reply(page, account):
     page_ok(outcome(_mastodon_page, page, 'tessa@astro.example')); lookup_ok(outcome(_mastodon_profile, account, MASTODON))
 
 
 @given(x_tweets, x_user)
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 def test_x_reply(page, user):
     page_ok(outcome(_x_page, page, X)); lookup_ok(outcome(_x_profile, user, X))
 
@@ -350,15 +355,15 @@ PAGE = re.compile(r'https://.*')
 
 
 @given(reply(bsky_actor), reply(bsky_feed))
-@settings(max_examples=250)
+@settings(max_examples=examples(250))
 def test_bsky_over_http(lookup, page): served('bsky:olu.bsky.social', lookup, page)
 
 
 @given(reply(mastodon_account), reply(statuses))
-@settings(max_examples=250)
+@settings(max_examples=examples(250))
 def test_mastodon_over_http(lookup, page): served('@tessa@astro.example', lookup, page)
 
 
 @given(reply(x_user), reply(x_tweets))
-@settings(max_examples=250)
+@settings(max_examples=examples(250))
 def test_x_over_http(lookup, page): served('@ferncrumb', lookup, page, bearer_token='t')
