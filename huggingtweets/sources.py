@@ -9,13 +9,14 @@ __all__ = ['BSKY_API', 'Post', 'Profile', 'Account', 'parse_account', 'parse_tim
            'read_file', 'x_bearer_token', 'download', 'download_summary']
 
 # %% ../nbs/01_sources.ipynb #3c04a7ed
-import csv, html, json, math, os, re, sys, time, zipfile
-from dataclasses import dataclass, asdict
+import csv, html, json, lzma, math, os, re, sys, time, zipfile, zlib
+from bisect import insort
+from dataclasses import dataclass, asdict, replace
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from importlib.resources import files
 from pathlib import Path
-import requests, tweepy
+import requests, tweepy, urllib3
 from tqdm import tqdm
 from . import __version__
 from .core import HuggingTweetsError, cache_dir
@@ -109,15 +110,64 @@ def parse_account(spec:str, # how the user named the account, e.g. '@user', 'bsk
 # %% ../nbs/01_sources.ipynb #36a5f482
 def parse_time(value, # 'Sun Dec 31 14:36:59 +0000 2023', '2024-05-10T22:14:03.512Z', or Unix seconds
               )->datetime:  # timezone-aware
-    "A time in any format the sources use, as a timezone-aware `datetime`"
-    if isinstance(value, (int, float)) or re.fullmatch(r'\d{9,11}(\.\d+)?', str(value).strip()):
-        return datetime.fromtimestamp(float(value), timezone.utc)
-    s = str(value).strip()
-    try: d = datetime.strptime(s, '%a %b %d %H:%M:%S %z %Y')
-    except ValueError:  # ISO 8601; 'Z' and any number of decimals, which Python 3.10's fromisoformat refuses
-        s = re.sub(r'(Z| UTC)$', '+00:00', s)
-        d = datetime.fromisoformat(re.sub(r'\.(\d+)', lambda m: '.' + (m[1] + '000000')[:6], s, count=1))
-    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+    "A time in any format the sources use, as a timezone-aware `datetime`; `ValueError` for anything else"
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)): raise ValueError(f'not a time: {type(value).__name__}')
+    try:
+        if isinstance(value, (int, float)) or re.fullmatch(r'\d{9,11}(\.\d+)?', value.strip()):
+            return datetime.fromtimestamp(float(value), timezone.utc)
+        s = value.strip()
+        try: d = datetime.strptime(s, '%a %b %d %H:%M:%S %z %Y')
+        except ValueError:  # ISO 8601; 'Z' and any number of decimals, which Python 3.10's fromisoformat refuses
+            s = re.sub(r'(Z| UTC)$', '+00:00', s)
+            d = datetime.fromisoformat(re.sub(r'\.(\d+)', lambda m: '.' + (m[1] + '000000')[:6], s, count=1))
+        d = d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+        d.astimezone(timezone.utc)  # a time UTC can't hold can't be compared or sorted
+        return d
+    except (OverflowError, OSError): raise ValueError(f'not a time: {value!r:.40}') from None
+
+# %% ../nbs/01_sources.ipynb #20b6cf25
+class _Bad(HuggingTweetsError):
+    "A field that is missing or not what it should be; the reader that catches it says where"
+
+_NEEDED = object()
+
+def _field(d, path:str, kind=str, default=_NEEDED):
+    "The value at `path` ('core.text') in JSON data `d`, if it is a `kind`; `default` when it is absent or null"
+    v = d
+    for k in path.split('.'):
+        if not isinstance(v, dict): raise _Bad(f'bad or missing {path!r}')
+        if (v := v.get(k)) is None: break
+    if v is None and default is not _NEEDED: return default
+    if isinstance(v, kind) and (kind is bool or not isinstance(v, bool)): return v
+    raise _Bad(f'bad or missing {path!r}')
+
+def _maybe(d, path:str, kind=str):
+    "The value at `path` if it is a `kind`, else None: for fields nothing depends on"
+    try: return _field(d, path, kind, None)
+    except _Bad: return None
+
+def _when(d, path:str)->datetime:
+    "The time at `path` in JSON data `d`"
+    try: return parse_time(_field(d, path, (str, int, float)))
+    except ValueError: raise _Bad(f'bad or missing {path!r}') from None
+
+def _each(items:list, f, what:str)->list:
+    "`f` of each of `items`, naming the item whose field is bad"
+    out = []
+    for i,x in enumerate(items):
+        try: out.append(f(x))
+        except _Bad as e: raise _Bad(f'{e} in item {i+1} of {what}') from None
+    return out
+
+def _said(s, n:int=200)->str:
+    "Text from outside, safe to quote in an error: one line, at most `n` characters"
+    s = ' '.join(str(s).split())
+    return s if len(s) <= n else s[:n-1] + '…'
+
+def _json_error(e:Exception)->str:
+    "What is wrong with a JSON text, from what `json.loads` raised"
+    if isinstance(e, json.JSONDecodeError): return f'line {e.lineno}, column {e.colno}: {e.msg}'
+    return 'lists or objects nested too deep' if isinstance(e, RecursionError) else _said(e)
 
 # %% ../nbs/01_sources.ipynb #d3708bce
 def sample_archive()->Path:
@@ -127,74 +177,125 @@ def sample_archive()->Path:
 # %% ../nbs/01_sources.ipynb #cbc23b31
 _WANTED = re.compile(r'(tweets?|note-tweet|account|profile)(-part\d+)?\.js')
 _FROM_X = "download it again from X (Settings → Your account → Download an archive of your data)"
+_MAX_FILE, _MAX_FILES = 512 << 20, 2 << 30  # bytes read from one archive file, and from one archive
+
+def _size(n:int)->str:
+    "A size in words: '512 MiB', '2 GiB', '700 bytes'"
+    for unit, b in (('GiB', 1 << 30), ('MiB', 1 << 20), ('KiB', 1 << 10)):
+        if n >= b: return f'{n / b:,.4g} {unit}'
+    return f'{n:,} bytes'
+
+def _texts(found, label)->dict[str,str]:
+    "The text of each archive file in `found`, (name, declared size, opener) triples, within the size limits"
+    out, left = {}, _MAX_FILES
+    for name, size, open_ in found:
+        cap = min(_MAX_FILE, left)
+        with open_() as f: data = f.read(cap + 1) if size <= cap else b''
+        if size > cap or len(data) > cap:
+            raise HuggingTweetsError(f"{label}: data/{name} unpacks to more than {_size(cap)}, the most huggingtweets reads from "
+                                     f"{'one archive file' if cap == _MAX_FILE else 'one archive, all files together'}; X's files take "
+                                     f"about 3 KiB a post. This is not an X archive as X writes it: {_FROM_X}.")
+        left -= len(data)
+        try: out[name] = data.decode('utf-8-sig')
+        except UnicodeDecodeError as e:
+            raise HuggingTweetsError(f"{label}: data/{name} is not UTF-8 text (byte {e.start + 1:,}): the archive is damaged; {_FROM_X}.") from None
+    return out
 
 def _zip_texts(path:Path, label)->dict[str,str]:
     "The wanted `data/*.js` files of a zipped archive"
     try:
         with zipfile.ZipFile(path) as z:
-            names = [n for n in z.namelist() if re.search(r'(^|/)data/[^/]+$', n) and _WANTED.fullmatch(n.rsplit('/', 1)[1])]
-            return {n.rsplit('/', 1)[1]: z.read(n).decode('utf-8-sig') for n in names}
-    except (zipfile.BadZipFile, EOFError, OSError) as e:
-        raise HuggingTweetsError(f"{label}: {path.name} is not a complete zip file ({e}). It may be damaged or still "
+            infos = [i for i in z.infolist() if re.search(r'(^|/)data/[^/]+$', i.filename) and _WANTED.fullmatch(i.filename.rsplit('/', 1)[1])]
+            return _texts([(i.filename.rsplit('/', 1)[1], i.file_size, lambda i=i: z.open(i)) for i in infos], label)
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error, lzma.LZMAError) as e:
+        raise HuggingTweetsError(f"{label}: {path.name} is not a complete zip file ({_said(e, 120)}). It may be damaged or still "
                                  f"downloading: {_FROM_X}.") from None
+    except (NotImplementedError, RuntimeError) as e:  # a compression method Python lacks; a password
+        raise HuggingTweetsError(f"{label}: {path.name} uses a zip feature Python can't read ({_said(e, 120)}). Unpack it with your "
+                                 f"system's tool and give the folder (archive:FOLDER), or {_FROM_X}.") from None
 
 def _archive_texts(path:Path, label)->dict[str,str]:
     "The text of each wanted `data/*.js` file of an archive (zip or folder), by file name"
     if not path.exists(): raise HuggingTweetsError(f"{label}: there is no file or folder at {path}. Check the path to your X archive.")
     if path.is_file(): return _zip_texts(path, label)
     data = path/'data' if (path/'data').is_dir() else path
-    return {f.name: f.read_text(encoding='utf-8-sig') for f in sorted(data.glob('*.js')) if _WANTED.fullmatch(f.name)}
+    try: return _texts([(f.name, f.stat().st_size, lambda f=f: open(f, 'rb')) for f in sorted(data.glob('*.js'))
+                        if _WANTED.fullmatch(f.name) and f.is_file()], label)
+    except OSError as e: raise HuggingTweetsError(f"{label}: can't read {e.filename or data} ({e.strerror or e}). Check the folder's permissions.") from None
 
 # %% ../nbs/01_sources.ipynb #e167e9ec
 def _read_js(name:str, text:str, label)->list:
     "The list inside one archive file: `window.YTD.tweets.part0 = [...]`"
-    cut = text.index('=') + 1 if text.lstrip().startswith('window.') else 0
+    cut = text.find('=') + 1 if text.lstrip().startswith('window.') else 0
     try: items = json.loads(' ' * cut + text[cut:].rstrip().rstrip(';'))  # blanks keep line and column true to the file
-    except json.JSONDecodeError as e:
-        raise HuggingTweetsError(f"{label}: data/{name} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}). "
+    except (ValueError, RecursionError) as e:
+        raise HuggingTweetsError(f"{label}: data/{name} is not valid JSON ({_json_error(e)}). "
                                  f"The archive is damaged or was edited: {_FROM_X}.") from None
     if not isinstance(items, list): raise HuggingTweetsError(f"{label}: data/{name} should hold a list of entries, not {type(items).__name__}: {_FROM_X}.")
     return items
 
 # %% ../nbs/01_sources.ipynb #72920183
-def _archive_post(entry:dict, handle:str, where:str)->Post:
+def _archive_post(entry, handle:str, where:str)->Post:
     "The `Post` of one `tweets.js` entry"
-    t = entry.get('tweet', entry)
+    t = entry.get('tweet', entry) if isinstance(entry, dict) else entry
+    has = lambda k: isinstance(t, dict) and k in t
     try:
-        text = t['full_text'] if 'full_text' in t else t['text']
-        return Post(str(t['id_str'] if 'id_str' in t else t['id']), text, parse_time(t['created_at']), handle, 'archive',
+        text = _field(t, 'full_text' if has('full_text') else 'text')
+        return Post(str(_field(t, 'id_str' if has('id_str') else 'id', (str, int))), text, _when(t, 'created_at'), handle, 'archive',
                     is_repost=text.startswith('RT @'), is_reply=bool(t.get('in_reply_to_status_id_str') or t.get('in_reply_to_status_id')))
-    except (KeyError, TypeError, ValueError) as e:
-        raise HuggingTweetsError(f"{where} is not a tweet X writes (bad or missing {e}): the archive was edited or damaged; {_FROM_X}.") from None
+    except _Bad as e:
+        raise HuggingTweetsError(f"{where} is not a tweet X writes ({e}): the archive was edited or damaged; {_FROM_X}.") from None
 
 # %% ../nbs/01_sources.ipynb #12bbe6ab
 def _stem(text:str)->str:
     "The start of a cut post: no trailing t.co link or ellipsis, no HTML escapes"
-    return html.unescape(re.sub(r'\s*(…|\.\.\.)?\s*(https://t\.co/\w+)?\s*$', '', text))
+    s = re.sub(r'https://t\.co/\w+$', '', text.rstrip()).rstrip()
+    s = s[:-1] if s.endswith('…') else s[:-3] if s.endswith('...') else s
+    return html.unescape(s.rstrip())
 
-def _with_notes(posts:list[Post], notes:list)->list[Post]:
+def _minute(d:datetime)->int:
+    "The minute `d` falls in, counted from 1970"
+    return math.floor(d.timestamp() / 60)
+
+def _note(n, i:int, label)->tuple[str, datetime]:
+    "The full text and time of entry `i` of `note-tweet.js`"
+    n = n.get('noteTweet', n) if isinstance(n, dict) else n
+    try: return _field(n, 'core.text'), _when(n, 'createdAt')
+    except _Bad as e:
+        raise HuggingTweetsError(f"{label}: entry {i+1} of data/note-tweet.js is not a note X writes ({e}): the archive was edited or damaged; {_FROM_X}.") from None
+
+def _with_notes(posts:list[Post], notes:list, label:str='archive')->list[Post]:
     "`posts`, with each post that a note tweet cuts short given the note's full text"
-    out = list(posts)
-    for n in notes:
-        n = n.get('noteTweet', n)
-        text, when = n['core']['text'], parse_time(n['createdAt'])
-        for i,p in enumerate(out):
-            stem = _stem(p.text)[:80]
-            if len(stem) >= 10 and abs((p.created_at - when).total_seconds()) < 60 and html.unescape(text).startswith(stem):
-                out[i] = Post(p.id, text, p.created_at, p.author, p.source, p.is_repost, p.is_reply)
-                break
+    if not notes: return list(posts)
+    out, index = list(posts), {}  # (start, minute) -> the positions of the posts with that start in that minute, in order
+    key = lambda i: (_stem(out[i].text)[:80], _minute(out[i].created_at))
+    for i in range(len(out)): index.setdefault(key(i), []).append(i)
+    for j,n in enumerate(notes):
+        text, when = _note(n, j, label)
+        full, m = html.unescape(text), _minute(when)
+        near = lambda i: abs((out[i].created_at - when).total_seconds()) < 60
+        hits = (next((i for i in index.get((full[:k], b), []) if near(i)), None) for k in range(10, min(len(full), 80) + 1) for b in (m-1, m, m+1))
+        if (i := min((h for h in hits if h is not None), default=None)) is None: continue
+        index[key(i)].remove(i)
+        out[i] = replace(out[i], text=text)
+        insort(index.setdefault(key(i), []), i)
     return out
 
 # %% ../nbs/01_sources.ipynb #ab353d34
+def _url(d, path:str)->str|None:
+    "The https address at `path`, or None: the only kind later stages fetch"
+    return v if (v := _maybe(d, path)) and v.startswith('https://') else None
+
 def _archive_profile(texts:dict, label)->Profile:
     "The archive's account: handle and name from `account.js`, avatar from `profile.js`"
     if 'account.js' not in texts:
         raise HuggingTweetsError(f"{label}: data/account.js is missing, so the account's handle is unknown. Use the whole archive zip as X sent it ({_FROM_X}).")
-    try: acc = _read_js('account.js', texts['account.js'], label)[0]['account']; handle = acc['username']
-    except (IndexError, KeyError, TypeError): raise HuggingTweetsError(f"{label}: data/account.js has no account username: {_FROM_X}.") from None
+    accounts = _read_js('account.js', texts['account.js'], label)
+    try: acc = _field(accounts[0] if accounts else None, 'account', dict); handle = _field(acc, 'username')
+    except _Bad: acc, handle = None, ''
+    if not handle.strip(): raise HuggingTweetsError(f"{label}: data/account.js has no account username: {_FROM_X}.")
     prof = _read_js('profile.js', texts['profile.js'], label) if 'profile.js' in texts else []
-    avatar = (prof[0].get('profile', {}).get('avatarMediaUrl') or None) if prof and isinstance(prof[0], dict) else None
-    return Profile(handle, acc.get('accountDisplayName') or handle, 'archive', avatar)
+    return Profile(handle, _maybe(acc, 'accountDisplayName') or handle, 'archive', _url(prof[0] if prof else None, 'profile.avatarMediaUrl'))
 
 def _part_order(name:str):
     "Sort key: tweets.js, tweets-part1.js, tweets-part2.js, ..."
@@ -218,7 +319,7 @@ def read_archive(path:str|Path, # the archive: X's zip, its unpacked folder, or 
             p = _archive_post(e, profile.handle, f'{label}: entry {i+1} of data/{name}')
             posts.setdefault(p.id, p)
     notes = _read_js('note-tweet.js', texts['note-tweet.js'], label) if 'note-tweet.js' in texts else []
-    return profile, sorted(_with_notes(list(posts.values()), notes), key=lambda p: p.created_at, reverse=True)
+    return profile, sorted(_with_notes(list(posts.values()), notes, label), key=lambda p: p.created_at, reverse=True)
 
 # %% ../nbs/01_sources.ipynb #48bf4e48
 class _TextOf(HTMLParser):
@@ -232,33 +333,46 @@ class _TextOf(HTMLParser):
 def html_text(fragment:str, # HTML, as Mastodon serves a post's `content`
              )->str:         # the plain text a reader sees
     "The plain text of an HTML post"
-    p = _TextOf(); p.feed(fragment); p.close()
+    p = _TextOf(); p.feed(re.sub(r'<(?!/?[A-Za-z!?][^<>]*>)', '&lt;', fragment)); p.close()  # a '<' that opens no whole tag is text
     return ''.join(p.parts).strip()
 
 # %% ../nbs/01_sources.ipynb #73b94af6
 _TEXT_FIELDS, _TIME_FIELDS = ('text', 'full_text', 'content'), ('created_at', 'date', 'timestamp', 'createdAt', 'time')
 _REPOST_FIELDS, _REPLY_FIELDS = ('is_retweet', 'is_repost', 'is_reblog', 'is_boost'), ('in_reply_to_status_id', 'in_reply_to_status_id_str', 'in_reply_to_id')
 _AUTHOR_FIELDS = ('author', 'username', 'screen_name', 'handle')
+_SUFFIXES = ('.txt', '.csv', '.json', '.jsonl', '.ndjson')
 
 def _truthy(v)->bool:
     "Whether a file's flag says yes: true, 1, yes, ..."
     return v is True or str(v).strip().lower() in ('1', 'true', 'yes', 'y', 't')
 
+def _json_lines(text:str, label)->list:
+    "The values of a JSON Lines text, one a line"
+    rows = []
+    for n,l in enumerate(text.splitlines(), 1):
+        try: rows += [json.loads(l)] if l.strip() else []
+        except (ValueError, RecursionError) as e:
+            raise HuggingTweetsError(f"{label}: line {n} is not valid JSON ({_json_error(e)}). Fix the file and run again.") from None
+    return rows
+
 def _rows(path:Path, label)->list:
     "The rows of a posts file: dicts, or plain strings for `.txt`"
-    suffix, text = path.suffix.lower(), path.read_text(encoding='utf-8-sig')
+    suffix = path.suffix.lower()
+    if suffix not in _SUFFIXES: raise HuggingTweetsError(f"{label}: I read .txt, .csv, .json and .jsonl files, not {suffix or 'files without an extension'}.")
+    try: text = path.read_text(encoding='utf-8-sig')
+    except UnicodeDecodeError as e: raise HuggingTweetsError(f"{label}: not UTF-8 text (byte {e.start + 1:,}). Save the file as UTF-8 and run again.") from None
     if suffix == '.txt': return [l.strip() for l in text.splitlines() if l.strip()]
-    if suffix == '.csv': return list(csv.DictReader(text.splitlines()))
-    try:
-        if suffix in ('.jsonl', '.ndjson'): return [json.loads(l) for l in text.splitlines() if l.strip()]
-        if suffix == '.json':
-            data = json.loads(text)
-            if isinstance(data, dict): data = next((v for k,v in data.items() if isinstance(v, list)), None)
-            if isinstance(data, list): return data
-            raise HuggingTweetsError(f"{label}: the JSON holds no list of posts. Give a list of objects with a text field, or of strings.")
-    except json.JSONDecodeError as e:
-        raise HuggingTweetsError(f"{label}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}). Fix the file and run again.") from None
-    raise HuggingTweetsError(f"{label}: I read .txt, .csv, .json and .jsonl files, not {suffix or 'files without an extension'}.")
+    if suffix != '.json': return _csv_rows(text, label) if suffix == '.csv' else _json_lines(text, label)
+    try: data = json.loads(text)
+    except (ValueError, RecursionError) as e: raise HuggingTweetsError(f"{label}: not valid JSON ({_json_error(e)}). Fix the file and run again.") from None
+    if isinstance(data, dict): data = next((v for k,v in data.items() if isinstance(v, list)), None)
+    if isinstance(data, list): return data
+    raise HuggingTweetsError(f"{label}: the JSON holds no list of posts. Give a list of objects with a text field, or of strings.")
+
+def _csv_rows(text:str, label)->list[dict]:
+    "The rows of a CSV text with a header row"
+    try: return list(csv.DictReader(text.splitlines()))
+    except csv.Error as e: raise HuggingTweetsError(f"{label}: a row can't be read as CSV ({_said(e, 120)}). Fix the file and run again.") from None
 
 # %% ../nbs/01_sources.ipynb #2b86e10a
 def _file_post(row, i:int, handle:str, field:str|None, mtime:datetime, label)->Post:
@@ -267,12 +381,12 @@ def _file_post(row, i:int, handle:str, field:str|None, mtime:datetime, label)->P
     if not isinstance(row, dict): raise HuggingTweetsError(f"{label}: row {i+1} is a {type(row).__name__}, not a post with a text field.")
     f = field or next((k for k in _TEXT_FIELDS if k in row), None)
     if f not in row: raise HuggingTweetsError(f"{label}: no {repr(field) if field else 'text, full_text or content'} field in row {i+1} "
-                                              f"(it has {', '.join(map(str, row)) or 'no fields'}). Name the field that holds the post's text.")
+                                              f"(it has {_said(', '.join(map(str, row)), 120) or 'no fields'}). Name the field that holds the post's text.")
     text = str(row[f] or '')
     if f == 'content' and re.search(r'<(p|br|a|span)\b', text): text = html_text(text)
     when = next((row[k] for k in _TIME_FIELDS if row.get(k) not in (None, '')), None)
     try: created = parse_time(when) if when is not None else mtime
-    except ValueError: raise HuggingTweetsError(f"{label}: row {i+1} has a time I can't read: {when!r}. Use ISO 8601, e.g. 2024-05-10T22:14:03Z.") from None
+    except ValueError: raise HuggingTweetsError(f"{label}: row {i+1} has a time I can't read: {_said(repr(when), 60)}. Use ISO 8601, e.g. 2024-05-10T22:14:03Z.") from None
     return Post(str(row.get('id') or row.get('id_str') or i+1), text, created, handle, 'file',
                 is_repost=any(_truthy(row.get(k)) for k in _REPOST_FIELDS) or text.startswith('RT @'),
                 is_reply=_truthy(row.get('is_reply')) or any(row.get(k) not in (None, '', '0') for k in _REPLY_FIELDS))
@@ -285,7 +399,8 @@ def read_file(path:str|Path,          # a .txt, .csv, .json or .jsonl file of po
     path = Path(path).expanduser()
     label = label or f'file:{path}'
     if not path.is_file(): raise HuggingTweetsError(f"{label}: there is no file at {path}. Check the path.")
-    rows, mtime = _rows(path, label), datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+    try: rows, mtime = _rows(path, label), datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+    except OSError as e: raise HuggingTweetsError(f"{label}: can't read {path} ({e.strerror or e}). Check the file's permissions.") from None
     authors = {str(next((r[k] for k in _AUTHOR_FIELDS if r.get(k)), '')).removeprefix('@') for r in rows if isinstance(r, dict)}
     handle = authors.pop() if len(authors) == 1 else path.stem
     posts = [_file_post(r, i, handle, text_field, mtime, label) for i,r in enumerate(rows)]
@@ -298,16 +413,23 @@ def _cache_file(acct:Account)->Path:
 
 def _load_state(path:Path)->dict|None:
     "A cached download, or None when there is none or it can't be read"
-    try: return json.loads(path.read_text())
-    except (OSError, ValueError): return None
+    try:
+        st = json.loads(path.read_text(encoding='utf-8'))
+        Profile(**st['profile']); [Post.from_dict(d) for d in st['posts']]
+        ok = (isinstance(st['account_id'], str) and isinstance(st['done'], bool) and isinstance(st['cursor'], (str, type(None)))
+              and isinstance(st.get('total'), (int, type(None))))
+    except (OSError, ValueError, RecursionError, TypeError, KeyError, AttributeError): return None
+    return st if ok else None
 
 def _save_state(path:Path, state:dict):
     "Write a download's state atomically, so an interruption never leaves half a file"
     tmp = path.with_suffix('.tmp')
-    tmp.write_text(json.dumps({**state, 'updated_at': datetime.now(timezone.utc).isoformat()}, ensure_ascii=False))
+    tmp.write_text(json.dumps({**state, 'updated_at': datetime.now(timezone.utc).isoformat()}, ensure_ascii=False), encoding='utf-8')
     os.replace(tmp, path)
 
 # %% ../nbs/01_sources.ipynb #99408634
+_MAX_WAIT, _MAX_WAITS = 15 * 60, 3  # the longest wait for a rate limit, in seconds; the most waits for one request
+
 class _RateLimited(Exception):
     "The service asks us to wait until `reset` (None when it did not say)"
     def __init__(self, reset:datetime|None=None): self.reset = reset
@@ -317,23 +439,29 @@ def _countdown(seconds:int, desc:str):
     with tqdm(total=seconds, desc=desc, unit='s', file=sys.stderr, bar_format='{desc}: {bar} {remaining} left', leave=False) as bar:
         for _ in range(seconds): time.sleep(1); bar.update(1)
 
-def _wait_out(e:_RateLimited, acct:Account, site:str, wait:bool, kept:int=0):
+def _span(secs:int)->str:
+    "A wait in words: '14 min 3 s', '5 h 20 min', '1,095 days'"
+    if secs < 3600: return f'{secs // 60} min {secs % 60} s'
+    return f'{secs // 3600} h {secs % 3600 // 60} min' if secs < 2 * 86400 else f'{secs // 86400:,} days'
+
+def _wait_out(e:_RateLimited, acct:Account, site:str, wait:bool):
     "Wait for a rate limit to reset (with a countdown), or raise an error saying when it resets"
     now = datetime.now(timezone.utc)
-    reset = e.reset or now + timedelta(seconds=60)
+    reset = (e.reset or now + timedelta(seconds=60)).astimezone(timezone.utc)
     secs = max(0, math.ceil((reset - now).total_seconds())) + 1
-    if not wait:
-        raise HuggingTweetsError(f"{acct}: {site} says too many requests; the limit resets at {reset:%Y-%m-%d %H:%M:%S} UTC "
-                                 f"(in {secs//60} min {secs%60} s). Run again then{f' ({kept} posts that arrived are kept)' if kept else ''}, "
-                                 "or let huggingtweets wait (wait=True).")
+    said = f"{acct}: {site} says too many requests; the limit resets at {reset:%Y-%m-%d %H:%M:%S} UTC (in {_span(secs)})"
+    if secs > _MAX_WAIT: raise HuggingTweetsError(f"{said}, longer than huggingtweets waits ({_MAX_WAIT // 60} min). Run again then.")
+    if not wait: raise HuggingTweetsError(f"{said}. Run again then, or let huggingtweets wait (wait=True).")
     _countdown(secs, f'{acct}: {site} rate limit, waiting until {reset:%H:%M:%S} UTC')
 
 # %% ../nbs/01_sources.ipynb #224438b1
-def _retry(call, acct:Account, site:str, wait:bool, kept:int=0):
-    "`call()`, waiting out rate limits when `wait`"
-    while True:
+def _retry(call, acct:Account, site:str, wait:bool):
+    "`call()`, waiting out rate limits when `wait`, at most `_MAX_WAITS` times"
+    for waits in range(_MAX_WAITS + 1):
         try: return call()
-        except _RateLimited as e: _wait_out(e, acct, site, wait, kept)
+        except _RateLimited as e:
+            if waits == _MAX_WAITS: raise HuggingTweetsError(f"{acct}: {site} still says too many requests after {waits} waits. Run again later.") from None
+            _wait_out(e, acct, site, wait)
 
 def _pages(st:dict, page, acct, site, max_posts, wait, progress, path):
     "Add pages to the download state `st` until it has `max_posts` posts or the timeline ends, saving after each"
@@ -341,27 +469,43 @@ def _pages(st:dict, page, acct, site, max_posts, wait, progress, path):
     total = min(max_posts, st['total']) if st.get('total') else max_posts
     with tqdm(total=total, initial=min(len(st['posts']), total), desc=str(acct), unit=' posts', file=sys.stderr, disable=not progress) as bar:
         while not st['done'] and len(st['posts']) < max_posts:
-            posts, cursor = _retry(lambda: page(st['account_id'], st['cursor'], max_posts - len(st['posts'])), acct, site, wait, len(st['posts']))
-            new = [p.to_dict() for p in posts if p.id not in seen]
-            seen.update(d['id'] for d in new)
+            posts, cursor = _retry(lambda: page(st['account_id'], st['cursor'], max_posts - len(st['posts'])), acct, site, wait)
+            new = [seen.add(p.id) or p.to_dict() for p in posts if p.id not in seen]
             st['posts'] += new
-            st['cursor'], st['done'] = cursor, cursor is None or not posts
+            st['cursor'], st['done'] = cursor, cursor is None or not new  # nothing new: the end, or a server going round in circles
             _save_state(path, st)
             bar.update(min(len(new), max(0, total - bar.n)))
 
+def _kept(path:Path)->str:
+    "What the cache keeps of an interrupted download, for its error"
+    n = len((_load_state(path) or {}).get('posts', []))
+    return f' The {n} posts that arrived are kept; the next run resumes.' if n else ''
+
+def _fault(e:Exception, site:str)->str:
+    "What went wrong between us and `site`"
+    if isinstance(e, _Bad): return f"{site} sent a reply I can't read ({e}). Run again later; if it keeps happening, {site} has changed what it sends"
+    if isinstance(e, requests.ConnectionError): return f"could not reach {site} ({type(e).__name__}). Check your internet connection and run again"
+    if isinstance(e, requests.Timeout): return f"{site} did not answer in time ({type(e).__name__}: {_said(e, 120)}). Check your internet connection and run again"
+    return f"could not read {site}'s reply ({_said(e, 120) if isinstance(e, _ReplyTooBig) else f'{type(e).__name__}: {_said(e, 120)}'}). Run again later"
+
 def _gather(acct:Account, lookup, page, site:str, max_posts:int, refresh:bool, wait:bool, progress:bool)->tuple[Profile, list[Post]]:
     "An account's profile and posts from a network source, through the on-disk cache"
-    path = _cache_file(acct)
-    st = None if refresh else _load_state(path)
+    path = st = None
     try:
+        path = _cache_file(acct)
+        st = None if refresh else _load_state(path)
         if st is None:
             profile, account_id, total = _retry(lookup, acct, site, wait)
             st = dict(profile=asdict(profile), account_id=account_id, total=total, posts=[], cursor=None, done=False)
             _save_state(path, st)
         if not st['done'] and len(st['posts']) < max_posts: _pages(st, page, acct, site, max_posts, wait, progress, path)
-    except (requests.ConnectionError, requests.Timeout) as e:
-        kept = f' The {len(st["posts"])} posts that arrived are kept; the next run resumes.' if st and st['posts'] else ''
-        raise HuggingTweetsError(f"{acct}: could not reach {site} ({type(e).__name__}). Check your internet connection and run again.{kept}") from None
+    except (requests.RequestException, _Bad) as e: raise HuggingTweetsError(f"{acct}: {_fault(e, site)}.{_kept(path) if st else ''}") from None
+    except HuggingTweetsError as e:
+        if st and (kept := _kept(path)): raise HuggingTweetsError(f'{e}{kept}') from None
+        raise
+    except OSError as e:
+        raise HuggingTweetsError(f"{acct}: could not write the download cache{f' {path}' if path else ''} ({e.strerror or e}). Free some disk space, or set "
+                                 f"HUGGINGTWEETS_CACHE to a folder you can write, and run again.{_kept(path) if st else ''}") from None
     profile = Profile(**st['profile'])
     posts = sorted((Post.from_dict({**d, 'author': profile.handle}) for d in st['posts']), key=lambda p: p.created_at, reverse=True)
     return profile, posts[:max_posts]
@@ -369,69 +513,103 @@ def _gather(acct:Account, lookup, page, site:str, max_posts:int, refresh:bool, w
 # %% ../nbs/01_sources.ipynb #ab66f82d
 BSKY_API = 'https://public.api.bsky.app/xrpc'
 _UA = f'huggingtweets/{__version__} (+https://github.com/huggingtweets/huggingtweets)'
+_TIMEOUT, _DEADLINE, _MAX_REPLY = (10, 30), 120, 64 << 20  # seconds to connect and between pieces; seconds and bytes for a whole reply
 
-def _session()->requests.Session:
-    "A requests session that names huggingtweets to the server"
-    s = requests.Session()
-    s.headers['User-Agent'] = _UA
-    return s
+class _ReplyTooBig(requests.RequestException):
+    "A reply larger than `_MAX_REPLY`"
 
-def _reset_at(epoch)->datetime|None:
-    "A rate limit's reset time from a Unix-seconds header, or None"
-    return datetime.fromtimestamp(int(epoch), timezone.utc) if epoch and str(epoch).isdigit() else None
+class _Session(requests.Session):
+    "A requests session that names huggingtweets to the server, and limits every call in time and size"
+    def __init__(self): super().__init__(); self.headers['User-Agent'] = _UA
+
+    def request(self, method, url, **kw): return super().request(method, url, **{'timeout': _TIMEOUT, **kw})
+
+    def send(self, request, **kw):
+        "Send `request` and read the whole reply, within `_DEADLINE` seconds and `_MAX_REPLY` bytes"
+        r = super().send(request, **{**kw, 'stream': True})
+        if r._content_consumed: return r  # a redirect, read by the call that followed it
+        end, body = time.monotonic() + _DEADLINE, bytearray()
+        read = getattr(r.raw, 'read1', r.raw.read)  # read1 gives whatever arrived, so the clock is checked often (urllib3 < 2.2 lacks it)
+        try:
+            while chunk := read(1 << 16, decode_content=True):
+                body += chunk
+                if len(body) > _MAX_REPLY: raise _ReplyTooBig(f'more than {_size(_MAX_REPLY)}', request=request)
+                if time.monotonic() > end: raise requests.Timeout(f'no whole reply in {_DEADLINE} s', request=request)
+        except urllib3.exceptions.HTTPError as e: r.close(); raise requests.ConnectionError(e, request=request) from None
+        except requests.RequestException: r.close(); raise
+        r._content, r._content_consumed = bytes(body), True  # as requests leaves a reply it read itself
+        return r
+
+def _reset_at(value)->datetime|None:
+    "A rate limit's reset time, from Unix seconds or an ISO 8601 time; None when there is none"
+    try: return parse_time(value) if value not in (None, '') else None
+    except ValueError: return None
+
+def _body(r:requests.Response):
+    "A reply's JSON"
+    try: return r.json()
+    except (ValueError, RecursionError): raise _Bad('not JSON') from None
 
 def _error_of(r:requests.Response)->tuple[str, str]:
     "A JSON error's code and message (Bluesky's `error`/`message`, Mastodon's `error`)"
     try: body = r.json()
-    except ValueError: body = {}
+    except (ValueError, RecursionError): body = {}
     body = body if isinstance(body, dict) else {}
-    return str(body.get('error', r.reason)), str(body.get('message', body.get('error_description', '')))
+    return _said(body.get('error', r.reason), 80), _said(body.get('message', body.get('error_description', '')))
 
 # %% ../nbs/01_sources.ipynb #4bf4e955
 def _bsky_get(session, method:str, params:dict, acct:Account)->dict:
     "One call of the Bluesky AppView, its failures made errors"
-    r = session.get(f'{BSKY_API}/{method}', params=params, timeout=30)
+    r = session.get(f'{BSKY_API}/{method}', params=params)
     if r.status_code == 429: raise _RateLimited(_reset_at(r.headers.get('ratelimit-reset')))
-    if r.ok: return r.json()
+    if r.ok: return _body(r)
     code, msg = _error_of(r)
     if r.status_code >= 500: raise HuggingTweetsError(f"{acct}: Bluesky is having trouble (HTTP {r.status_code}). Try again in a few minutes.")
     if 'not found' in msg.lower() or code in ('ProfileNotFound', 'NotFound'):
         raise HuggingTweetsError(f"{acct}: there is no such account on Bluesky. Check the handle (it looks like alice.bsky.social).")
     if code in ('AccountTakedown', 'AccountDeactivated', 'BlockedActor', 'BlockedByActor'):
         raise HuggingTweetsError(f"{acct}: Bluesky does not serve this account's posts ({code}: {msg}). Choose another account.")
-    raise HuggingTweetsError(f"{acct}: Bluesky refused the request (HTTP {r.status_code}, {code}: {msg}).")
+    raise HuggingTweetsError(f"{acct}: Bluesky refused the request (HTTP {r.status_code}, {code}{f': {msg}' if msg else ''}).")
 
-def _bsky_post(item:dict, handle:str)->Post:
+def _count(d, path:str)->int|None:
+    "A count at `path` that is a whole number of 0 or more, or None"
+    return n if (n := _maybe(d, path, int)) is not None and n >= 0 else None
+
+def _bsky_profile(p, acct:Account)->tuple[Profile, str, int|None]:
+    "The profile, id and post count of a `getProfile` reply"
+    if any(isinstance(l, dict) and l.get('val') == '!no-unauthenticated' for l in _field(p, 'labels', list, [])):
+        raise HuggingTweetsError(f"{acct}: this account asks Bluesky not to show its posts to logged-out readers, "
+                                 "so huggingtweets does not read them. Choose another account.")
+    handle = _field(p, 'handle')
+    return Profile(handle, _maybe(p, 'displayName') or handle, 'bsky', _url(p, 'avatar')), _field(p, 'did'), _count(p, 'postsCount')
+
+def _bsky_post(item, handle:str)->Post:
     "The `Post` of one item of an author feed"
-    post, reason = item['post'], item.get('reason') or {}
+    post, reason = _field(item, 'post', dict), _field(item, 'reason', dict, {})
     repost = reason.get('$type') == 'app.bsky.feed.defs#reasonRepost'
-    rec = post.get('record', {})
-    when = reason.get('indexedAt') if repost else rec.get('createdAt') or post.get('indexedAt')
-    pid = (reason.get('uri') or f"{post['uri']}#repost") if repost else post['uri']
-    return Post(pid, rec.get('text', ''), parse_time(when), handle, 'bsky', is_repost=repost, is_reply='reply' in rec)
+    rec = _field(post, 'record', dict, {})
+    when = _when(reason, 'indexedAt') if repost else _when(rec, 'createdAt') if rec.get('createdAt') else _when(post, 'indexedAt')
+    pid = (_field(reason, 'uri', str, None) or f"{_field(post, 'uri')}#repost") if repost else _field(post, 'uri')
+    return Post(pid, _field(rec, 'text', str, ''), when, handle, 'bsky', is_repost=repost, is_reply='reply' in rec)
+
+def _bsky_page(body, handle:str)->tuple[list[Post], str|None]:
+    "The posts of one `getAuthorFeed` reply, and the next page's cursor"
+    return _each(_field(body, 'feed', list, []), lambda i: _bsky_post(i, handle), 'the feed'), _field(body, 'cursor', str, None) or None
 
 def _bsky(acct:Account):
     "`lookup` and `page` for a Bluesky account"
-    s = _session()
-    def lookup():
-        p = _bsky_get(s, 'app.bsky.actor.getProfile', {'actor': acct.name}, acct)
-        if any(l.get('val') == '!no-unauthenticated' for l in p.get('labels', [])):
-            raise HuggingTweetsError(f"{acct}: this account asks Bluesky not to show its posts to logged-out readers, "
-                                     "so huggingtweets does not read them. Choose another account.")
-        return Profile(p['handle'], p.get('displayName') or p['handle'], 'bsky', p.get('avatar')), p['did'], p.get('postsCount')
+    s = _Session()
+    def lookup(): return _bsky_profile(_bsky_get(s, 'app.bsky.actor.getProfile', {'actor': acct.name}, acct), acct)
     def page(did, cursor, n):
         params = {'actor': did, 'limit': min(100, max(1, n)), **({'cursor': cursor} if cursor else {})}
-        r = _bsky_get(s, 'app.bsky.feed.getAuthorFeed', params, acct)
-        return [_bsky_post(i, acct.name) for i in r.get('feed', [])], r.get('cursor') or None
+        return _bsky_page(_bsky_get(s, 'app.bsky.feed.getAuthorFeed', params, acct), acct.name)
     return lookup, page
 
 # %% ../nbs/01_sources.ipynb #3dca992c
 def _mastodon_get(session, url:str, params:dict|None, acct:Account)->requests.Response:
     "One call of a Mastodon server's API, its failures made errors"
-    r = session.get(url, params=params, timeout=30)
-    if r.status_code == 429:
-        reset = r.headers.get('X-RateLimit-Reset')
-        raise _RateLimited(parse_time(reset) if reset else None)
+    r = session.get(url, params=params)
+    if r.status_code == 429: raise _RateLimited(_reset_at(r.headers.get('X-RateLimit-Reset')))
     if r.ok: return r
     code, _ = _error_of(r)
     if r.status_code >= 500: raise HuggingTweetsError(f"{acct}: {acct.server} is having trouble (HTTP {r.status_code}). Try again later.")
@@ -441,27 +619,39 @@ def _mastodon_get(session, url:str, params:dict|None, acct:Account)->requests.Re
     if r.status_code == 410: raise HuggingTweetsError(f"{acct}: the account is gone from {acct.server} (suspended or deleted).")
     raise HuggingTweetsError(f"{acct}: {acct.server} refused the request (HTTP {r.status_code}: {code}).")
 
-def _mastodon_post(s:dict, handle:str)->Post:
+def _mastodon_profile(a, acct:Account)->tuple[Profile, str, int|None, bool]:
+    "The profile, id, post count and lockedness of an `accounts/lookup` reply"
+    if _maybe(a, 'suspended', bool): raise HuggingTweetsError(f"{acct}: the account is suspended on {acct.server}.")
+    user = _field(a, 'username')
+    return (Profile(f"{user}@{acct.server}", _maybe(a, 'display_name') or user, 'mastodon', _url(a, 'avatar')),
+            str(_field(a, 'id', (str, int))), _count(a, 'statuses_count'), bool(_maybe(a, 'locked', bool)))
+
+def _mastodon_post(s, handle:str)->Post:
     "The `Post` of one Mastodon status"
-    shown = s.get('reblog') or s
-    return Post(s['id'], html_text(shown.get('content') or ''), parse_time(s['created_at']), handle, 'mastodon',
-                is_repost=s.get('reblog') is not None, is_reply=s.get('in_reply_to_id') is not None)
+    reblog = _field(s, 'reblog', dict, None)
+    return Post(str(_field(s, 'id', (str, int))), html_text(_field(reblog or s, 'content', str, '')), _when(s, 'created_at'), handle, 'mastodon',
+                is_repost=reblog is not None, is_reply=s.get('in_reply_to_id') is not None)
+
+def _mastodon_page(statuses, handle:str)->list[Post]:
+    "The posts of one page of statuses"
+    if not isinstance(statuses, list): raise _Bad('not a list of statuses')
+    return _each(statuses, lambda s: _mastodon_post(s, handle), 'the statuses')
 
 # %% ../nbs/01_sources.ipynb #40975877
 def _mastodon(acct:Account):
     "`lookup` and `page` for a Mastodon account"
-    s, base, locked = _session(), f'https://{acct.server}/api/v1', []
+    s, base, locked = _Session(), f'https://{acct.server}/api/v1', []
     def lookup():
-        a = _mastodon_get(s, f'{base}/accounts/lookup', {'acct': acct.name}, acct).json()
-        if a.get('suspended'): raise HuggingTweetsError(f"{acct}: the account is suspended on {acct.server}.")
-        locked.append(a.get('locked', False))
-        return Profile(f"{a['username']}@{acct.server}", a.get('display_name') or a['username'], 'mastodon', a.get('avatar')), a['id'], a.get('statuses_count')
+        profile, uid, total, lock = _mastodon_profile(_body(_mastodon_get(s, f'{base}/accounts/lookup', {'acct': acct.name}, acct)), acct)
+        locked.append(lock)
+        return profile, uid, total
     def page(uid, cursor, n):
         r = _mastodon_get(s, cursor or f'{base}/accounts/{uid}/statuses', None if cursor else {'limit': min(40, max(1, n))}, acct)
-        statuses = r.json()
+        statuses, nxt = _body(r), r.links.get('next', {}).get('url')
         if not statuses and cursor is None and any(locked):
             raise HuggingTweetsError(f"{acct}: the account is locked: only its approved followers see its posts. Choose another account.")
-        return [_mastodon_post(x, f'{acct.name}@{acct.server}') for x in statuses], r.links.get('next', {}).get('url')
+        if nxt is not None and not nxt.startswith('https://'): raise _Bad(f'a next page at {_said(nxt, 60)!r}')
+        return _mastodon_page(statuses, f'{acct.name}@{acct.server}'), nxt
     return lookup, page
 
 # %% ../nbs/01_sources.ipynb #c26496fd
@@ -475,53 +665,66 @@ def x_bearer_token(token:str|None=None, # a bearer token; `$X_BEARER_TOKEN` when
     return token
 
 # %% ../nbs/01_sources.ipynb #e96da69a
+def _x_client(token:str)->tweepy.Client:
+    "A tweepy client that returns plain JSON, through a session with time limits"
+    c = tweepy.Client(bearer_token=token, return_type=dict)
+    c.session = _Session()
+    return c
+
 def _x_call(f, acct:Account, **kw):
     "A tweepy call, its failures made errors (never showing the token)"
     try: return f(**kw)
     except tweepy.TooManyRequests as e: raise _RateLimited(_reset_at(e.reset_time)) from None
     except tweepy.Unauthorized: raise HuggingTweetsError(f"{acct}: X rejected the bearer token (401 Unauthorized). Copy it again from your app's "
                                                          "'Keys and tokens' page at developer.x.com, and pass it or set X_BEARER_TOKEN.") from None
-    except tweepy.Forbidden as e: raise HuggingTweetsError(f"{acct}: X refused the request (403: {'; '.join(map(str, e.api_messages)) or 'forbidden'}). "
+    except tweepy.Forbidden as e: raise HuggingTweetsError(f"{acct}: X refused the request (403: {_said('; '.join(map(str, e.api_messages))) or 'forbidden'}). "
                                                            "Your app's access level may not include reading posts; check your plan at developer.x.com, or use your archive: archive:PATH.") from None
     except tweepy.NotFound: raise HuggingTweetsError(f"{acct}: there is no such account on X. Check the spelling.") from None
     except tweepy.TwitterServerError as e: raise HuggingTweetsError(f"{acct}: X is having trouble (HTTP {e.response.status_code}). Try again later.") from None
-    except tweepy.HTTPException as e: raise HuggingTweetsError(f"{acct}: X refused the request (HTTP {e.response.status_code}: {'; '.join(map(str, e.api_messages))}).") from None
+    except tweepy.HTTPException as e: raise HuggingTweetsError(f"{acct}: X refused the request (HTTP {e.response.status_code}: {_said('; '.join(map(str, e.api_messages))) or 'no reason given'}).") from None
+    except (ValueError, TypeError, KeyError, AttributeError) as e: raise _Bad(f'{type(e).__name__}: {_said(e, 120)}') from None
 
-def _x_errors(resp, acct:Account, what:str):
-    "Raise the error an X response reports in place of its data"
-    errs = resp.errors or []
-    if any('not-found' in e.get('type', '') and 'suspended' not in e.get('detail', '') for e in errs):
+def _x_errors(body, acct:Account, what:str):
+    "Raise the error an X reply reports in place of its data"
+    errs = [e for e in _field(body, 'errors', list, []) if isinstance(e, dict)]
+    if any('not-found' in str(e.get('type', '')) and 'suspended' not in str(e.get('detail', '')) for e in errs):
         raise HuggingTweetsError(f"{acct}: there is no such account on X. Check the spelling.")
-    if any('not-authorized' in e.get('type', '') for e in errs):
+    if any('not-authorized' in str(e.get('type', '')) for e in errs):
         raise HuggingTweetsError(f"{acct}: the account's posts are protected: X shows them only to approved followers. Choose another account.")
-    raise HuggingTweetsError(f"{acct}: X gave no {what}: {'; '.join(e.get('detail', e.get('title', '')) for e in errs) or 'no reason given'}.")
+    raise HuggingTweetsError(f"{acct}: X sent no {what}: {_said('; '.join(str(e.get('detail', e.get('title', ''))) for e in errs)).rstrip('.') or 'no reason given'}.")
+
+def _x_profile(body, acct:Account)->tuple[Profile, str, int|None]:
+    "The profile, id and post count of a `get_user` reply"
+    if (u := _field(body, 'data', dict, None)) is None: _x_errors(body, acct, 'account')
+    if _maybe(u, 'protected', bool): raise HuggingTweetsError(f"{acct}: the account is protected: X shows its posts only to approved followers. Choose another account.")
+    user, avatar = _field(u, 'username'), _url(u, 'profile_image_url')
+    return (Profile(user, _maybe(u, 'name') or user, 'x', avatar.replace('_normal.', '_400x400.') if avatar else None),
+            str(_field(u, 'id', (str, int))), _count(u, 'public_metrics.tweet_count'))
 
 def _x_post(t, handle:str)->Post:
-    "The `Post` of one tweepy `Tweet`"
-    kinds = {r['type'] for r in t.data.get('referenced_tweets', [])}
-    text = (t.data.get('note_tweet') or {}).get('text') or t.text
-    return Post(str(t.id), text, t.created_at, handle, 'x', is_repost='retweeted' in kinds or text.startswith('RT @'),
-                is_reply='replied_to' in kinds)
+    "The `Post` of one tweet of an X reply"
+    kinds = {str(r.get('type')) for r in _field(t, 'referenced_tweets', list, []) if isinstance(r, dict)}
+    text = _field(t, 'note_tweet.text', str, None) or _field(t, 'text')
+    return Post(str(_field(t, 'id', (str, int))), text, _when(t, 'created_at'), handle, 'x',
+                is_repost='retweeted' in kinds or text.startswith('RT @'), is_reply='replied_to' in kinds)
+
+def _x_page(body, acct:Account)->tuple[list[Post], str|None]:
+    "The posts of one `get_users_tweets` reply, and the next page's token"
+    if (data := _field(body, 'data', list, None)) is None and _field(body, 'errors', list, []): _x_errors(body, acct, 'posts')
+    return _each(data or [], lambda t: _x_post(t, acct.name), 'the tweets'), _field(body, 'meta.next_token', str, None) or None
 
 # %% ../nbs/01_sources.ipynb #27f980b5
 def _x(acct:Account, bearer_token:str|None=None):
     "`lookup` and `page` for an X account"
     clients = []  # made on first use, so a cached download needs no token
     def client():
-        if not clients: clients.append(tweepy.Client(bearer_token=x_bearer_token(bearer_token, str(acct))))
+        if not clients: clients.append(_x_client(x_bearer_token(bearer_token, str(acct))))
         return clients[0]
     def lookup():
-        r = _x_call(client().get_user, acct, username=acct.name, user_fields=['name', 'username', 'profile_image_url', 'protected', 'public_metrics'])
-        if r.data is None: _x_errors(r, acct, 'the account')
-        u = r.data
-        if u.protected: raise HuggingTweetsError(f"{acct}: the account is protected: X shows its posts only to approved followers. Choose another account.")
-        avatar = u.profile_image_url.replace('_normal.', '_400x400.') if u.profile_image_url else None
-        return Profile(u.username, u.name, 'x', avatar), str(u.id), (u.public_metrics or {}).get('tweet_count')
+        return _x_profile(_x_call(client().get_user, acct, username=acct.name, user_fields=['name', 'username', 'profile_image_url', 'protected', 'public_metrics']), acct)
     def page(uid, cursor, n):
-        r = _x_call(client().get_users_tweets, acct, id=uid, max_results=min(100, max(5, n)), pagination_token=cursor,
-                    tweet_fields=['created_at', 'referenced_tweets', 'in_reply_to_user_id', 'note_tweet'])
-        if r.data is None and r.errors: _x_errors(r, acct, 'its posts')
-        return [_x_post(t, acct.name) for t in r.data or []], r.meta.get('next_token')
+        return _x_page(_x_call(client().get_users_tweets, acct, id=uid, max_results=min(100, max(5, n)), pagination_token=cursor,
+                               tweet_fields=['created_at', 'referenced_tweets', 'in_reply_to_user_id', 'note_tweet']), acct)
     return lookup, page
 
 # %% ../nbs/01_sources.ipynb #e99102b7

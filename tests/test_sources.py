@@ -1,12 +1,14 @@
 """Sources: X archives (zip, folder, parts, legacy names, note tweets, broken inputs), files, and the network sources
 (X API through tweepy, Bluesky, Mastodon) replayed from recorded-shape HTTP responses in tests/fixtures/sources.
-No test touches the network: `responses` intercepts every request, and fails any request it was not given."""
-import json, re, shutil, time, zipfile
+No test touches the network: `responses` intercepts every request, and fails any request it was not given; the tests
+of connections that never answer or trickle talk to a server of their own on 127.0.0.1."""
+import json, re, shutil, socket, struct, threading, time, zipfile
 from datetime import datetime, timedelta, timezone
 import pytest, requests, responses
 from responses import matchers
 from conftest import ROOT
 from huggingtweets.core import HuggingTweetsError
+from huggingtweets import sources
 from huggingtweets.sources import Post, Profile, download, download_summary, read_archive, read_file, sample_archive
 
 FIXTURES = ROOT/'tests'/'fixtures'/'sources'
@@ -221,7 +223,7 @@ def test_files_errors(tmp_path):
     assert "no text, full_text or content field in row 1 (it has id, body)" in errmsg(download, f"file:{tmp_path/'a.csv'}")
     assert "no 'msg' field in row 1" in errmsg(download, f"file:{tmp_path/'a.csv'}", text_field='msg')
     (tmp_path/'b.jsonl').write_text('{"text": "ok"}\n{"text": }\n')
-    assert 'not valid JSON (line 1, column 10' in errmsg(download, f"file:{tmp_path/'b.jsonl'}")
+    assert 'line 2 is not valid JSON (line 1, column 10' in errmsg(download, f"file:{tmp_path/'b.jsonl'}")
     (tmp_path/'c.xlsx').write_text('x')
     assert 'I read .txt, .csv, .json and .jsonl files, not .xlsx' in errmsg(download, f"file:{tmp_path/'c.xlsx'}")
     (tmp_path/'d.txt').write_text('\n\n')
@@ -404,3 +406,247 @@ def test_mastodon_errors():
     with responses.RequestsMock() as rsps:
         rsps.get('https://astro.example/api/v1/accounts/lookup', body=requests.ConnectionError('Name or service not known'))
         assert 'could not reach astro.example (ConnectionError)' in errmsg(download, '@tessa@astro.example')
+
+
+# ---------------------------------------------------------------- hostile input, faults mid-run (issue 12)
+
+def fixture(name): return json.loads((FIXTURES/f'{name}.json').read_text())
+
+
+def local_server(serve):
+    "A server on 127.0.0.1 that runs `serve(conn, stop)` for each connection; a context manager giving its port"
+    from contextlib import contextmanager
+    @contextmanager
+    def running():
+        srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(8); srv.settimeout(0.1)
+        stop = threading.Event()
+        def loop():
+            while not stop.is_set():
+                try: conn, _ = srv.accept()
+                except OSError: continue
+                threading.Thread(target=serve, args=(conn, stop), daemon=True).start()
+        t = threading.Thread(target=loop, daemon=True); t.start()
+        try: yield srv.getsockname()[1]
+        finally: stop.set(); t.join(); srv.close()
+    return running()
+
+
+def silent(conn, stop):
+    "Take the request, never answer"
+    conn.recv(65536); stop.wait(); conn.close()
+
+
+def trickle(conn, stop):
+    "Answer 200 with a long body, one byte every 50 ms"
+    conn.recv(65536)
+    conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n')
+    try:
+        while not stop.wait(0.05): conn.sendall(b' ')
+    except OSError: pass
+    conn.close()
+
+
+@pytest.fixture
+def no_proxies(monkeypatch):
+    "No proxy from the environment between the tests and their server on 127.0.0.1"
+    for k in ('HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY'):
+        for name in (k, k.lower()): monkeypatch.delenv(name, raising=False)
+
+
+def test_x_waits_no_longer_than_the_timeout_through_a_silent_connection(monkeypatch, no_proxies):
+    monkeypatch.setattr(sources, '_TIMEOUT', (0.5, 0.5))
+    with local_server(silent) as port:                       # a proxy that takes the connection and never answers
+        for k in ('HTTPS_PROXY', 'https_proxy'): monkeypatch.setenv(k, f'http://127.0.0.1:{port}')
+        start = time.monotonic()
+        msg = errmsg(download, '@ferncrumb', bearer_token='t')
+    assert msg.startswith('@ferncrumb: X did not answer in time (ReadTimeout') and msg.endswith('Check your internet connection and run again.')
+    assert time.monotonic() - start < 10
+
+
+def test_every_request_has_a_timeout():
+    timeouts = []
+    for name, spec in (('x_timeline', '@ferncrumb'), ('bsky_feed', 'bsky:orbitalolu'), ('mastodon_statuses', '@tessa@astro.example')):
+        with mock(name) as rsps:
+            download(spec, bearer_token='t', progress=False)
+            timeouts += [c.request.req_kwargs['timeout'] for c in rsps.calls]
+    assert timeouts == [sources._TIMEOUT] * 10
+
+
+def test_bsky_silent_and_trickling_servers_end(monkeypatch, no_proxies):
+    monkeypatch.setattr(sources, '_TIMEOUT', (0.5, 0.5))
+    monkeypatch.setattr(sources, '_DEADLINE', 1)
+    with local_server(silent) as port:
+        monkeypatch.setattr(sources, 'BSKY_API', f'http://127.0.0.1:{port}/xrpc')
+        assert errmsg(download, 'bsky:orbitalolu').startswith('bsky:orbitalolu.bsky.social: Bluesky did not answer in time (ReadTimeout')
+    with local_server(trickle) as port:                      # each byte comes well within the 0.5 s timeout; the whole never does
+        monkeypatch.setattr(sources, 'BSKY_API', f'http://127.0.0.1:{port}/xrpc')
+        start = time.monotonic()
+        msg = errmsg(download, 'bsky:orbitalolu')
+    assert msg == ('bsky:orbitalolu.bsky.social: Bluesky did not answer in time (Timeout: no whole reply in 1 s). '
+                   'Check your internet connection and run again.')
+    assert time.monotonic() - start < 10
+
+
+def test_a_reply_too_big_is_refused(monkeypatch):
+    monkeypatch.setattr(sources, '_MAX_REPLY', 1000)
+    with responses.RequestsMock() as rsps:
+        rsps.get('https://public.api.bsky.app/xrpc/app.bsky.actor.getProfile', body=b'{"handle": "' + b'x' * 5000 + b'"}')
+        assert errmsg(download, 'bsky:orbitalolu') == "bsky:orbitalolu.bsky.social: could not read Bluesky's reply (more than 1,000 bytes). Run again later."
+
+
+def test_a_page_with_nothing_new_ends_the_download():
+    "Servers that answer every page with the same posts and cursor: before, each looped forever"
+    profile, page = fixture('bsky_feed')[:2]
+    with responses.RequestsMock() as rsps:                   # the default registry answers the same every time
+        rsps.get(profile['url'], json=profile['body'])
+        rsps.get(page['url'], json={**page['body'], 'cursor': 'same'})
+        _, posts = download('bsky:orbitalolu', progress=False)
+        assert len(rsps.calls) == 3 and len(posts) == len({i['post']['uri'] for i in page['body']['feed']}) == 3
+    lookup, statuses = fixture('mastodon_statuses')[:2]
+    with responses.RequestsMock() as rsps:                   # the Link header's next page is this page, again and again
+        rsps.get(lookup['url'], json=lookup['body'])
+        rsps.get(statuses['url'], json=statuses['body'], headers={'Link': statuses['headers']['Link']})
+        _, posts = download('@tessa@astro.example', progress=False)
+        assert len(rsps.calls) == 3 and len(posts) == 2
+    user, tweets = fixture('x_timeline')[:2]
+    with responses.RequestsMock() as rsps:                   # the same next_token, forever
+        rsps.get(user['url'], json=user['body'])
+        rsps.get(tweets['url'], json=tweets['body'])
+        _, posts = download('@ferncrumb', bearer_token='t', progress=False)
+        assert len(rsps.calls) == 3 and len(posts) == 3
+
+
+def test_a_reset_years_away_stops_at_once_and_keeps_the_posts(capsys):
+    reset = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=3 * 365, hours=12)
+    with mock('x_timeline', only=slice(0, 2)) as rsps:
+        rsps.add('GET', 'https://api.twitter.com/2/users/1190233844/tweets', status=429, json={'title': 'Too Many Requests'},
+                 headers={'x-rate-limit-reset': str(int(reset.timestamp()))})
+        start = time.monotonic()
+        msg = errmsg(download, '@ferncrumb', bearer_token='t', progress=False)              # wait=True, the default
+    assert time.monotonic() - start < 5 and 'rate limit, waiting' not in capsys.readouterr().err
+    assert msg == (f'@ferncrumb: X says too many requests; the limit resets at {reset:%Y-%m-%d %H:%M:%S} UTC (in 1,095 days), '
+                   'longer than huggingtweets waits (15 min). Run again then. The 3 posts that arrived are kept; the next run resumes.')
+    with mock('x_timeline', only=slice(2, None)):
+        _, posts = download('@ferncrumb', bearer_token='t', progress=False)
+    assert len(posts) == 5
+
+
+def test_a_limit_that_never_lifts_stops_after_three_waits(monkeypatch):
+    waits = []
+    monkeypatch.setattr(sources, '_countdown', lambda secs, desc: waits.append(secs))
+    with responses.RequestsMock() as rsps:
+        rsps.get('https://api.twitter.com/2/users/by/username/ferncrumb', status=429, json={'title': 'Too Many Requests'},
+                 headers={'x-rate-limit-reset': str(int(time.time()))})
+        msg = errmsg(download, '@ferncrumb', bearer_token='t')
+        assert len(rsps.calls) == 4
+    assert msg == '@ferncrumb: X still says too many requests after 3 waits. Run again later.' and len(waits) == 3
+
+
+def test_bad_replies_are_one_line_errors_and_keep_the_posts():
+    with mock('bsky_feed', only=slice(0, 2)) as rsps:
+        rsps.add('GET', 'https://public.api.bsky.app/xrpc/app.bsky.feed.getAuthorFeed', body='<html>Bad gateway</html>')
+        msg = errmsg(download, 'bsky:orbitalolu', progress=False)
+    assert msg == ("bsky:orbitalolu.bsky.social: Bluesky sent a reply I can't read (not JSON). Run again later; if it keeps happening, "
+                   "Bluesky has changed what it sends. The 3 posts that arrived are kept; the next run resumes.")
+    with mock('bsky_feed', only=slice(2, None)):
+        assert len(download('bsky:orbitalolu', progress=False)[1]) == 4
+    user, tweets = fixture('x_timeline')[:2]
+    no_time = json.loads(json.dumps(tweets['body'])); del no_time['data'][1]['created_at']
+    with responses.RequestsMock() as rsps:                   # the known crash: AttributeError: 'NoneType' object has no attribute 'isoformat'
+        rsps.get(user['url'], json=user['body']); rsps.get(tweets['url'], json=no_time)
+        assert "X sent a reply I can't read (bad or missing 'created_at' in item 2 of the tweets)" in errmsg(download, '@ferncrumb', bearer_token='t', refresh=True)
+    with responses.RequestsMock() as rsps:                   # tweepy itself fails on an error reply that is a list
+        rsps.get(user['url'], status=400, json=['bad'])
+        assert "X sent a reply I can't read (AttributeError: 'list' object has no attribute 'get')" in errmsg(download, '@ferncrumb', bearer_token='t', refresh=True)
+    lookup, statuses = fixture('mastodon_statuses')[:2]
+    with responses.RequestsMock() as rsps:
+        rsps.get(lookup['url'], json=lookup['body'])
+        rsps.get(statuses['url'], json=statuses['body'], headers={'Link': '<http://elsewhere.example/x>; rel="next"'})
+        assert "astro.example sent a reply I can't read (a next page at 'http://elsewhere.example/x')" in errmsg(download, '@tessa@astro.example', progress=False)
+    with mock('x_timeline', only=slice(0, 2)) as rsps:
+        rsps.add('GET', 'https://api.twitter.com/2/users/1190233844/tweets', body=requests.exceptions.ChunkedEncodingError('Connection broken: IncompleteRead'))
+        msg = errmsg(download, '@ferncrumb', bearer_token='t', refresh=True, progress=False)
+    assert msg == ("@ferncrumb: could not read X's reply (ChunkedEncodingError: Connection broken: IncompleteRead). Run again later. "
+                   "The 3 posts that arrived are kept; the next run resumes.")
+
+
+def test_a_damaged_cache_is_fetched_again(cache):
+    with mock('x_timeline'): first = download('@ferncrumb', bearer_token='t', progress=False)
+    for damaged in ('{"profile": 1}', '[]', '{"profile": {"handle": "f", "name": "f", "source": "x", "avatar_url": null}, "account_id": "1", '
+                    '"posts": [{"id": "1"}], "cursor": null, "done": true}', '{"posts": ' * 10_000,
+                    '{"profile": {"handle": "f", "name": "f", "source": "x", "avatar_url": null}, "account_id": "1", "total": "many", '
+                    '"posts": [], "cursor": "c", "done": false}'):
+        (cache/'posts'/'x'/'ferncrumb.json').write_text(damaged)
+        with mock('x_timeline'): assert download('@ferncrumb', bearer_token='t', progress=False) == first
+
+
+def test_a_full_disk_is_an_error_that_keeps_what_was_saved(monkeypatch, cache):
+    save, saves = sources._save_state, []
+    def full_on_third(path, state):
+        saves.append(1)
+        if len(saves) == 3: raise OSError(28, 'No space left on device')
+        save(path, state)
+    monkeypatch.setattr(sources, '_save_state', full_on_third)
+    with mock('x_timeline'): msg = errmsg(download, '@ferncrumb', bearer_token='t', progress=False)
+    assert msg == (f"@ferncrumb: could not write the download cache {cache/'posts'/'x'/'ferncrumb.json'} (No space left on device). Free some disk "
+                   "space, or set HUGGINGTWEETS_CACHE to a folder you can write, and run again. The 3 posts that arrived are kept; the next run resumes.")
+    monkeypatch.setattr(sources, '_save_state', save)
+    with mock('x_timeline', only=slice(2, None)): assert len(download('@ferncrumb', bearer_token='t', progress=False)[1]) == 5
+
+
+def test_notes_merge_in_linear_time_on_a_big_archive(tmp_path):
+    "50,000 tweets and 2,000 note tweets: comparing each note with each post took 15 minutes"
+    t0 = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    when = lambda i: t0 + timedelta(minutes=i)
+    tweets = [tweet(i, f'Post {i}: a long thought on rye &amp; comets… https://t.co/l{i}' if i % 25 == 0 else f'Post {i}: short',
+                    when(i).strftime('%a %b %d %H:%M:%S +0000 %Y')) for i in range(50_000)]
+    notes = [{'noteTweet': {'noteTweetId': str(i), 'createdAt': (when(i) + timedelta(seconds=30)).isoformat(),
+                            'core': {'text': f'Post {i}: a long thought on rye & comets, and on and on.'}}} for i in range(0, 50_000, 25)]
+    z = write_zip(tmp_path/'big.zip', {'data/account.js': ACCOUNT_JS, 'data/tweets.js': js('tweets', tweets), 'data/note-tweet.js': js('note_tweet', notes)})
+    _, posts = read_archive(z)
+    assert len(posts) == 50_000 and len(notes) == 2_000
+    for p in posts:
+        i = int(p.id)
+        assert p.text == (f'Post {i}: a long thought on rye & comets, and on and on.' if i % 25 == 0 else f'Post {i}: short')
+
+
+def declared_size(zip_bytes:bytes, size:int)->bytes:
+    "A zip whose headers say its one big member unpacks to `size` bytes, whatever it holds"
+    b = bytearray(zip_bytes)
+    for sig, at in ((b'PK\x03\x04', 22), (b'PK\x01\x02', 24)):
+        i = -1
+        while (i := b.find(sig, i + 1)) >= 0:
+            if struct.unpack_from('<I', b, i + at)[0] > 1000: struct.pack_into('<I', b, i + at, size)
+    return bytes(b)
+
+
+def test_zip_bomb_and_size_limits(tmp_path, monkeypatch):
+    monkeypatch.setattr(sources, '_MAX_FILE', 1 << 20)
+    z = tmp_path/'bomb.zip'
+    with zipfile.ZipFile(z, 'w', zipfile.ZIP_DEFLATED) as f: f.writestr('data/account.js', ACCOUNT_JS); f.writestr('data/tweets.js', ' ' * (3 << 20))
+    assert z.stat().st_size < 10_000
+    assert errmsg(read_archive, z) == (f"archive:{z}: data/tweets.js unpacks to more than 1 MiB, the most huggingtweets reads from one archive file; "
+                                       "X's files take about 3 KiB a post. This is not an X archive as X writes it: download it again from X "
+                                       "(Settings → Your account → Download an archive of your data).")
+    (tmp_path/'liar.zip').write_bytes(declared_size(z.read_bytes(), 100))     # the header says 100 bytes; zipfile stops there
+    assert "data/tweets.js" in errmsg(read_archive, tmp_path/'liar.zip')
+    monkeypatch.setattr(sources, '_MAX_FILES', (1 << 20) + 500)
+    parts = write_zip(tmp_path/'parts.zip', {'data/account.js': ACCOUNT_JS, 'data/tweets.js': ' ' * 1000, 'data/tweets-part1.js': ' ' * (1 << 20)})
+    msg = errmsg(read_archive, parts)
+    assert 'data/tweets-part1.js unpacks to more than 1,02' in msg and 'KiB, the most huggingtweets reads from one archive, all files together' in msg
+    d = tmp_path/'folder'/'data'; d.mkdir(parents=True)
+    (d/'account.js').write_text(ACCOUNT_JS); (d/'tweets.js').write_text(' ' * (2 << 20))
+    assert 'data/tweets.js unpacks to more than 1 MiB' in errmsg(read_archive, tmp_path/'folder')
+
+
+def test_zip_features_python_lacks(tmp_path):
+    z = write_zip(tmp_path/'a.zip', {'data/account.js': ACCOUNT_JS, 'data/tweets.js': js('tweets', [tweet(1, 'hi')])})
+    b = bytearray(z.read_bytes())
+    for sig, at in ((b'PK\x03\x04', 8), (b'PK\x01\x02', 10)):   # compression method 99 (AES), which zipfile can't read
+        i = -1
+        while (i := b.find(sig, i + 1)) >= 0: struct.pack_into('<H', b, i + at, 99)
+    (tmp_path/'aes.zip').write_bytes(bytes(b))
+    assert "aes.zip uses a zip feature Python can't read" in errmsg(read_archive, tmp_path/'aes.zip')
+    d = tmp_path/'f'/'data'; d.mkdir(parents=True)
+    (d/'account.js').write_text(ACCOUNT_JS); (d/'tweets.js').write_bytes(b'window.YTD.tweets.part0 = ["\xff"]')
+    assert 'data/tweets.js is not UTF-8 text (byte 29)' in errmsg(read_archive, tmp_path/'f')

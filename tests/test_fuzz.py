@@ -1,0 +1,369 @@
+"""Every reader, fuzzed with Hypothesis (issue 12): X archives (zip and folder, with `tweets.js`, `note-tweet.js`,
+`account.js` and `profile.js` of any shape), posts files (CSV, JSON, JSONL, TXT), and the Bluesky, Mastodon and X
+parsers of one reply, alone and behind HTTP. Fields come missing, null, wrongly typed or oversized. Whatever comes in,
+a reader gives well-formed posts or raises `HuggingTweetsError` with a one-line message, never another exception, and
+within the deadline. The `ci` profile is derandomized (the same examples on every run, so CI never flakes) and keeps no
+example database; `HYPOTHESIS_PROFILE=dev` explores new examples, more of them."""
+import csv, html, io, json, os, re, tempfile, zipfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+import pytest, responses
+from hypothesis import HealthCheck, event, given, settings, strategies as st
+from huggingtweets.core import HuggingTweetsError
+from huggingtweets import sources
+from huggingtweets.sources import (Account, Post, Profile, download, read_archive, read_file, _bsky_page, _bsky_profile,
+                                   _mastodon_page, _mastodon_profile, _stem, _with_notes, _x_page, _x_profile)
+
+settings.register_profile('ci', derandomize=True, database=None, deadline=timedelta(seconds=5), max_examples=60, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+settings.register_profile('dev', parent=settings.get_profile('ci'), derandomize=False, max_examples=600)
+settings.load_profile(os.environ.get('HYPOTHESIS_PROFILE', 'ci'))
+
+
+def examples(n:int)->int:
+    "`n` examples under the ci profile, ten times as many under dev"
+    return n * settings.default.max_examples // 60
+
+
+@pytest.fixture(autouse=True, scope='module')
+def cache():
+    "One cache folder for the module: the downloads below all refresh"
+    with tempfile.TemporaryDirectory() as d:
+        old = os.environ.get('HUGGINGTWEETS_CACHE')
+        os.environ['HUGGINGTWEETS_CACHE'] = d
+        yield
+        if old is None: del os.environ['HUGGINGTWEETS_CACHE']
+        else: os.environ['HUGGINGTWEETS_CACHE'] = old
+
+
+# ---------------------------------------------------------------- what readers must give
+
+def well_formed(posts):
+    "Posts the later stages can trust"
+    for p in posts:
+        assert isinstance(p, Post) and all(isinstance(v, str) for v in (p.id, p.text, p.author, p.source))
+        assert isinstance(p.created_at, datetime) and p.created_at.tzinfo is not None
+        assert isinstance(p.is_repost, bool) and isinstance(p.is_reply, bool)
+        assert Post.from_dict(json.loads(json.dumps(p.to_dict()))) == p
+    sorted(posts, key=lambda p: p.created_at)
+
+
+def profile_ok(p):
+    assert isinstance(p, Profile) and isinstance(p.handle, str) and isinstance(p.name, str)
+    assert p.avatar_url is None or p.avatar_url.startswith('https://')
+
+
+def outcome(f, *a, **kw):
+    "`f(*a, **kw)`, which must return or raise `HuggingTweetsError` with a one-line message"
+    try: got = f(*a, **kw)
+    except HuggingTweetsError as e:
+        msg = str(e)
+        assert msg and '\n' not in msg and '\r' not in msg and len(msg) < 1200, msg
+        event(f'{f.__name__}: error')  # --hypothesis-show-statistics tells how often each reader got through
+        return None
+    event(f'{f.__name__}: ok')
+    return got
+
+
+# ---------------------------------------------------------------- values: good, missing, null, wrongly typed, oversized
+
+big = st.tuples(st.sampled_from([' ', 'a', '…', '<a ', '<a b="', '<!--', '<![CDATA[', '&amp;', 'https://t.co/x ', '\n', '"', '[', '{', '\\', '<', '9', 'é🥖']),
+                st.integers(1, 200_000), st.sampled_from(['', 'x', '>'])).map(lambda t: t[0] * t[1] + t[2])  # a run, and what ends it
+junk = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(), st.text(max_size=12),
+                 st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=4), st.integers(), max_size=3), big)
+good_when = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=-11)), timezone(timedelta(hours=14))]))
+times = st.one_of(good_when.map(lambda d: d.strftime('%a %b %d %H:%M:%S %z %Y')), good_when.map(lambda d: d.isoformat()),
+                  good_when.map(lambda d: d.isoformat().replace('+00:00', 'Z')), st.integers(0, 2**32),
+                  st.sampled_from(['0001-01-01T00:00:00+01:00', '9999-12-31T23:59:59-01:00', '', 'nan', '99999999999', 'Sun Dec 31 14:36:59 +2500 2023']),
+                  st.integers(-2**40, 2**40), st.floats())
+texts = st.one_of(st.text(max_size=300), big, st.sampled_from(['RT @olu: hi', '', 'Long post about rye… https://t.co/AbC']))
+html_texts = st.one_of(texts, st.lists(st.sampled_from(['<p>', '</p>', '<br>', '<a href="https://x.example/">', '</a>', '<span class="invisible">', '</span>',
+                                                        'hi', ' ', '&amp;', '&#', '<', '>', '<!--', '-->', '<![CDATA[', '<a b="', '<?x', '"']), max_size=40).map(''.join))
+ids = st.one_of(st.integers(0, 2**63).map(str), st.integers(0, 2**63), st.text(max_size=8))
+urls = st.one_of(st.just('https://cdn.example/a.jpg'), st.text(max_size=20))
+
+
+@st.composite
+def obj(draw, **fields):
+    "Objects of `fields`: half of them good, the others with up to three fields missing, null, or junk (wrongly typed, oversized)"
+    broken = set(draw(st.lists(st.sampled_from(list(fields)), max_size=3))) if draw(st.booleans()) else set()
+    out = {}
+    for k,v in fields.items():
+        how = draw(st.sampled_from(['missing', 'null', 'junk'])) if k in broken else 'good'
+        if how != 'missing': out[k] = draw(v) if how == 'good' else None if how == 'null' else draw(junk)
+    return out
+
+
+@st.composite
+def either(draw, values):
+    "`values`, or one time in ten junk where they belong"
+    return draw(junk) if draw(st.integers(0, 9)) == 0 else draw(values)
+
+
+# ---------------------------------------------------------------- X archives, zip and folder
+
+tweet = obj(id_str=ids, id=ids, created_at=times, full_text=texts, text=texts, in_reply_to_status_id_str=ids, in_reply_to_status_id=ids)
+tweets = st.lists(either(st.one_of(tweet.map(lambda t: {'tweet': t}), tweet)), max_size=8)
+notes = st.lists(either(st.one_of(obj(createdAt=times, core=obj(text=texts)).map(lambda n: {'noteTweet': n}), obj(createdAt=times, core=obj(text=texts)))), max_size=4)
+accounts = either(st.lists(either(st.fixed_dictionaries({'account': obj(username=st.text(min_size=1, max_size=20), accountDisplayName=texts)})), min_size=1, max_size=2))
+profiles = either(st.lists(either(st.fixed_dictionaries({'profile': obj(avatarMediaUrl=urls)})), max_size=2))
+
+
+@st.composite
+def js(draw, name, values):
+    "The text of an archive file holding `values`: mostly as X writes it; else bare JSON, cut short, or anything"
+    written = f'window.YTD.{name}.part0 = ' + json.dumps(draw(values))
+    how = draw(st.integers(0, 9))
+    if how < 6: return written
+    if how == 6: return json.dumps(draw(values))
+    if how == 7: return written[:draw(st.integers(0, len(written)))]
+    return draw(st.text(max_size=60)) if how == 8 else draw(st.binary(max_size=40))
+
+
+@st.composite
+def matching(draw):
+    "tweets.js and note-tweet.js whose notes lengthen some of the tweets, as real archives' do"
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    base = draw(st.lists(st.tuples(texts, st.integers(0, 600)), max_size=8))
+    ts = [{'tweet': {'id_str': str(i), 'created_at': (start + timedelta(seconds=s)).strftime('%a %b %d %H:%M:%S +0000 %Y'),
+                     'full_text': t[:200] + '… https://t.co/x'}} for i,(t,s) in enumerate(base)]
+    ns = []
+    for t,s in draw(st.lists(st.sampled_from(base), max_size=4)) if base else []:
+        ns.append({'noteTweet': {'createdAt': (start + timedelta(seconds=s + draw(st.integers(-70, 70)))).isoformat(), 'core': {'text': t + draw(texts)}}})
+    return {'tweets.js': 'window.YTD.tweets.part0 = ' + json.dumps(ts), 'note-tweet.js': 'window.YTD.note_tweet.part0 = ' + json.dumps(ns)}
+
+
+archive_files = st.one_of(
+    st.fixed_dictionaries({'account.js': js('account', accounts), 'tweets.js': js('tweets', tweets)},
+                          optional={'tweets-part1.js': js('tweets', tweets), 'tweet.js': js('tweet', tweets), 'note-tweet.js': js('note_tweet', notes),
+                                    'profile.js': js('profile', profiles)}),
+    st.tuples(js('account', accounts), matching(), js('profile', profiles)).map(lambda t: {'account.js': t[0], **t[1], 'profile.js': t[2]}))
+
+
+def write_archive(root:Path, files:dict, as_zip:bool, inside:str)->Path:
+    "The archive `files` as a zip or a folder, its `data` folder under `inside`"
+    raw = {f'{inside}data/{k}': v.encode() if isinstance(v, str) else v for k,v in files.items()}
+    if as_zip:
+        with zipfile.ZipFile(root/'a.zip', 'w') as z:
+            for k,v in raw.items(): z.writestr(k, v)
+        return root/'a.zip'
+    for k,v in raw.items(): (root/'a'/k).parent.mkdir(parents=True, exist_ok=True); (root/'a'/k).write_bytes(v)
+    return root/'a'
+
+
+@given(files=archive_files, as_zip=st.booleans(), inside=st.sampled_from(['', 'twitter-2024/']))
+@settings(max_examples=examples(400))
+def test_archive(files, as_zip, inside):
+    with tempfile.TemporaryDirectory() as d:
+        got = outcome(read_archive, write_archive(Path(d), files, as_zip, inside))
+    if got: profile_ok(got[0]); well_formed(got[1])
+
+
+@pytest.fixture(scope='module')
+def good_zips():
+    "A small real archive, zipped with each compression method zipfile writes"
+    files = {'data/account.js': 'window.YTD.account.part0 = [{"account": {"username": "goldie"}}]',
+             'data/tweets.js': 'window.YTD.tweets.part0 = ' + json.dumps([{'tweet': {'id_str': str(i), 'created_at': 'Sun Dec 31 14:36:59 +0000 2023',
+                                                                                      'full_text': f'post {i} ' * 20}} for i in range(30)])}
+    out = []
+    for method in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA):
+        b = io.BytesIO()
+        with zipfile.ZipFile(b, 'w', method) as z:
+            for k,v in files.items(): z.writestr(k, v)
+        out.append(b.getvalue())
+    return out
+
+
+@given(which=st.integers(0, 3), flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=6), cut=st.integers(0, 10**6))
+@settings(max_examples=examples(300))
+def test_damaged_zip(good_zips, which, flips, cut):
+    b = bytearray(good_zips[which])
+    for at, v in flips: b[at % len(b)] = v
+    with tempfile.TemporaryDirectory() as d:
+        (Path(d)/'a.zip').write_bytes(bytes(b[:max(22, cut % (len(b) + 1))] if cut % 3 == 0 else b))
+        got = outcome(read_archive, Path(d)/'a.zip')
+    if got: profile_ok(got[0]); well_formed(got[1])
+
+
+# ---------------------------------------------------------------- the note merge: linear, and the same as before
+
+def old_stem(text):
+    return html.unescape(re.sub(r'\s*(…|\.\.\.)?\s*(https://t\.co/\w+)?\s*$', '', text))
+
+
+def old_with_notes(posts, notes):
+    "The quadratic merge `_with_notes` replaced, kept to check that it gives the same"
+    out = list(posts)
+    for n in notes:
+        n = n.get('noteTweet', n)
+        text, when = n['core']['text'], sources.parse_time(n['createdAt'])
+        for i,p in enumerate(out):
+            stem = old_stem(p.text)[:80]
+            if len(stem) >= 10 and abs((p.created_at - when).total_seconds()) < 60 and html.unescape(text).startswith(stem):
+                out[i] = Post(p.id, text, p.created_at, p.author, p.source, p.is_repost, p.is_reply)
+                break
+    return out
+
+
+pieces = st.lists(st.sampled_from(['Stars', ' ', '  ', 'bread', '…', '...', '.', ' https://t.co/ab', 'https://t.co/', '&amp;', '&', 'x' * 12, '\n', '\u00a0']),
+                  max_size=14).map(''.join)
+T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+at = st.tuples(st.integers(0, 240), st.sampled_from([0, 1, -5])).map(lambda t: (T0 + timedelta(seconds=t[0])).astimezone(timezone(timedelta(hours=t[1]))))
+
+
+@st.composite
+def posts_and_notes(draw):
+    posts = [Post(str(i), t, d, 'g', 'archive') for i,(t,d) in enumerate(draw(st.lists(st.tuples(pieces, at), max_size=25)))]
+    made = []
+    for _ in range(draw(st.integers(0, 8))):
+        if posts and draw(st.booleans()):   # a note that lengthens one of the posts (or one just like it)
+            p = draw(st.sampled_from(posts))
+            text, d = old_stem(p.text)[:draw(st.integers(0, 90))] + draw(pieces), p.created_at + timedelta(seconds=draw(st.integers(-61, 61)))
+        else: text, d = draw(pieces), draw(at)
+        made.append({'noteTweet': {'createdAt': d.isoformat(), 'core': {'text': text}}})
+    return posts, made
+
+
+@given(posts_and_notes())
+@settings(max_examples=examples(600))
+def test_notes_merge_as_before(pn):
+    posts, notes = pn
+    assert _with_notes(posts, notes) == old_with_notes(posts, notes)
+
+
+@given(pieces)
+@settings(max_examples=examples(600))
+def test_stem_as_before(text):
+    assert _stem(text) == old_stem(text)
+
+
+# ---------------------------------------------------------------- posts files
+
+rows = st.lists(either(obj(text=texts, full_text=texts, content=html_texts, msg=texts, created_at=times, date=times, timestamp=times, id=ids,
+                           author=texts, username=texts, is_retweet=st.booleans(), is_reply=st.sampled_from(['true', '0', 'yes']), in_reply_to_status_id=ids)),
+                max_size=6)
+
+
+def csv_text(rs):
+    "The rows as CSV, with a header of every field any row has"
+    dicts = [r for r in rs if isinstance(r, dict)]
+    fields = sorted({k for r in dicts for k in r})
+    out = io.StringIO(); w = csv.DictWriter(out, fields); w.writeheader()
+    for r in dicts: w.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else v for k,v in r.items()})
+    return out.getvalue()
+
+
+file_texts = st.one_of(
+    st.tuples(st.just('.json'), st.one_of(rows.map(json.dumps), rows.map(lambda r: json.dumps({'meta': 1, 'posts': r})), junk.map(json.dumps))),
+    st.tuples(st.just('.jsonl'), rows.map(lambda rs: '\n'.join(json.dumps(r) for r in rs))),
+    st.tuples(st.just('.csv'), rows.map(csv_text)),
+    st.tuples(st.just('.txt'), st.one_of(texts, st.lists(texts, max_size=5).map('\n'.join))),
+    st.tuples(st.sampled_from(['.json', '.jsonl', '.csv', '.txt', '.ndjson', '.xlsx', '']), st.one_of(st.text(max_size=80), big, st.binary(max_size=80))))
+
+
+@given(ft=file_texts, field=st.one_of(st.none(), st.sampled_from(['text', 'msg', 'content', 'nope'])), cut=st.one_of(st.none(), st.integers(0, 300)))
+@settings(max_examples=examples(400))
+def test_file(ft, field, cut):
+    suffix, text = ft
+    data = text.encode() if isinstance(text, str) else text
+    with tempfile.TemporaryDirectory() as d:
+        (Path(d)/f'posts{suffix}').write_bytes(data[:cut] if cut is not None else data)
+        got = outcome(read_file, Path(d)/f'posts{suffix}', field)
+    if got: profile_ok(got[0]); well_formed(got[1])
+
+
+# ---------------------------------------------------------------- one reply of each network source
+
+rarely = st.sampled_from([True] + [False] * 5)
+BSKY, MASTODON, X = Account('bsky', 'olu.bsky.social'), Account('mastodon', 'tessa', 'astro.example'), Account('x', 'ferncrumb')
+repost, pin = 'app.bsky.feed.defs#reasonRepost', 'app.bsky.feed.defs#reasonPin'
+bsky_item = obj(post=obj(uri=st.text(max_size=20), indexedAt=times, record=obj(text=texts, createdAt=times, reply=st.just({}))),
+                reason=obj(**{'$type': st.sampled_from([repost, pin]), 'indexedAt': times, 'uri': st.text(max_size=20)}))
+bsky_feed = either(obj(feed=st.lists(either(bsky_item), max_size=5), cursor=st.text(max_size=10)))
+bsky_actor = either(obj(handle=st.text(max_size=20), did=st.text(max_size=20), displayName=texts, avatar=urls, postsCount=st.integers(-5, 10**12),
+                        labels=st.lists(either(obj(val=st.sampled_from(['!no-unauthenticated'] + ['spam'] * 5))), max_size=2)))
+status = obj(id=ids, created_at=times, content=html_texts, reblog=st.one_of(st.none(), obj(content=html_texts)), in_reply_to_id=ids)
+statuses = either(st.lists(either(status), max_size=5))
+mastodon_account = either(obj(id=ids, username=st.text(max_size=20), display_name=texts, avatar=urls, statuses_count=st.integers(-5, 10**9),
+                              locked=rarely, suspended=rarely))
+x_errors = st.lists(either(obj(type=st.sampled_from(['https://api.twitter.com/2/problems/resource-not-found', 'https://api.twitter.com/2/problems/not-authorized-for-resource', 'x']),
+                               detail=texts, title=texts)), max_size=2)
+x_tweet = obj(id=ids, text=texts, created_at=times, note_tweet=obj(text=texts), referenced_tweets=st.lists(either(obj(type=st.sampled_from(['retweeted', 'replied_to', 'quoted']))), max_size=2))
+x_tweets = either(obj(data=st.lists(either(x_tweet), max_size=5), errors=x_errors, meta=obj(next_token=st.text(max_size=10))))
+x_user = either(obj(data=obj(id=ids, username=st.text(max_size=20), name=texts, profile_image_url=urls, protected=rarely,
+                             public_metrics=obj(tweet_count=st.integers(-5, 10**9))), errors=x_errors))
+
+
+def page_ok(got):
+    if got is None: return
+    posts, cursor = got if isinstance(got, tuple) else (got, None)
+    well_formed(posts)
+    assert cursor is None or isinstance(cursor, str) and cursor
+
+
+def lookup_ok(got):
+    if got is None: return
+    profile_ok(got[0]); assert isinstance(got[1], str) and (got[2] is None or isinstance(got[2], int) and got[2] >= 0)
+
+
+@given(bsky_feed, bsky_actor)
+@settings(max_examples=examples(400))
+def test_bsky_reply(feed, actor):
+    page_ok(outcome(_bsky_page, feed, BSKY.name)); lookup_ok(outcome(_bsky_profile, actor, BSKY))
+
+
+@given(statuses, mastodon_account)
+@settings(max_examples=examples(400))
+def test_mastodon_reply(page, account):
+    page_ok(outcome(_mastodon_page, page, 'tessa@astro.example')); lookup_ok(outcome(_mastodon_profile, account, MASTODON))
+
+
+@given(x_tweets, x_user)
+@settings(max_examples=examples(400))
+def test_x_reply(page, user):
+    page_ok(outcome(_x_page, page, X)); lookup_ok(outcome(_x_profile, user, X))
+
+
+# ---------------------------------------------------------------- the same behind HTTP: any status, headers and body
+
+statuses_http = st.sampled_from([200, 200, 200, 400, 401, 403, 404, 410, 418, 429, 500, 503])
+headers = obj(**{'ratelimit-reset': st.integers(0, 2**40).map(str), 'X-RateLimit-Reset': times.map(str), 'x-rate-limit-reset': st.integers(0, 2**40).map(str),
+                 'Link': st.sampled_from(['<https://astro.example/api/v1/accounts/1/statuses?max_id=1>; rel="next"', '<http://x>; rel="next"', 'junk;;=', '<>'])}
+             ).map(lambda h: {k: ' '.join(str(v).split())[:200].encode('ascii', 'replace').decode() for k,v in h.items()})
+
+
+@st.composite
+def reply(draw, bodies):
+    "A reply: mostly 200 with one of `bodies`; else any status, headers, and any JSON or bytes"
+    status = 200 if draw(st.integers(0, 3)) else draw(statuses_http)
+    how = draw(st.integers(0, 9))
+    body = json.dumps(draw(bodies)) if how < 8 else json.dumps(draw(junk)) if how == 8 else draw(st.binary(max_size=60))
+    return status, draw(headers), body
+
+
+def served(spec, lookup, page, **kw):
+    "Download `spec` from a server that answers each lookup with `lookup` and each page with `page`, (status, headers, body) each"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        for url, (status, hdrs, body) in ((LOOKUP, lookup), (PAGE, page)):
+            rsps.add(responses.GET, url, status=status, headers=hdrs, body=body.encode() if isinstance(body, str) else body, content_type='application/json')
+        got = outcome(download, spec, refresh=True, wait=False, progress=False, **kw)
+    if got: profile_ok(got[0]); well_formed(got[1])
+
+
+LOOKUP = re.compile(r'https://[^/]+/(xrpc/app\.bsky\.actor\.getProfile|api/v1/accounts/lookup|2/users/by/username/).*')
+PAGE = re.compile(r'https://.*')
+
+
+@given(reply(bsky_actor), reply(bsky_feed))
+@settings(max_examples=examples(250))
+def test_bsky_over_http(lookup, page): served('bsky:olu.bsky.social', lookup, page)
+
+
+@given(reply(mastodon_account), reply(statuses))
+@settings(max_examples=examples(250))
+def test_mastodon_over_http(lookup, page): served('@tessa@astro.example', lookup, page)
+
+
+@given(reply(x_user), reply(x_tweets))
+@settings(max_examples=examples(250))
+def test_x_over_http(lookup, page): served('@ferncrumb', lookup, page, bearer_token='t')
