@@ -195,7 +195,7 @@ def card_text(bot_dir:str|Path, # a bot folder
     if hub_id: hub_repo_id(hub_id)  # it goes into the front matter's YAML
     meta = bot_meta(bot_dir)
     thumb = f'https://huggingface.co/{hub_id}/resolve/main/predictions.png' if hub_id else 'predictions.png'
-    model = hub_id or str(Path(bot_dir).resolve())
+    model = hub_id or str(bot_dir)  # the folder as the user named it: no absolute path of their machine
     parts = [_front_matter(thumb), avatar_block(meta), _intro(), _how(), _data(meta), _procedure(meta),
              _usage(model), _limits(meta), _about()]
     return '\n\n'.join(parts) + '\n'

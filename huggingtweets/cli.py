@@ -9,7 +9,7 @@ __all__ = ['console', 'ACCOUNTS', 'REFRESH', 'MAX_POSTS', 'JSON', 'SEED', 'ENGIN
            'say', 'download_cmd', 'train_cmd', 'generate_cmd', 'push_cmd', 'demo_cmd', 'app_cmd']
 
 # %% ../nbs/08_cli.ipynb #bbbc7f51
-import argparse, json, os, re, sys
+import argparse, json, os, re, sys, warnings
 from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
@@ -44,11 +44,22 @@ def parser()->argparse.ArgumentParser:
     return p
 
 # %% ../nbs/08_cli.ipynb #d45c808d
+_SHOWN = set()  # the warnings this command has shown
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    "Show a warning once, as one line of words"
+    if str(message) not in _SHOWN: print(f'warning: {plain(message)}', file=sys.stderr)
+    _SHOWN.add(str(message))
+
 def main(argv:list[str]|None=None, # arguments; `sys.argv[1:]` when None
         )->int:                     # the exit code
     "Run the `huggingtweets` command line"
     args = parser().parse_args(argv)
-    try: args.func(args)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings('ignore', category=FutureWarning)  # libraries' notes to their developers
+            warnings.showwarning = _show_warning
+            args.func(args)
     except HuggingTweetsError as e:
         print(f'error: {plain(e)}', file=sys.stderr)
         return 1
@@ -103,7 +114,7 @@ def _print_report(r:dict):
     t = Table('Data', 'Quantity')
     for k,v in r['stats'].items(): t.add_row(k, f'{v:,}')
     console.print(t)
-    if r['warning']: console.print(f"[yellow]{escape(plain(r['warning']))}[/]")
+    if r['warning']: console.print(f"[yellow]{escape(plain(r['warning']))}[/]"); _SHOWN.add(r['warning'])
     for text in r['examples']: say(f'  • {text}')
 
 # %% ../nbs/08_cli.ipynb #8528f886

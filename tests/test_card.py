@@ -37,7 +37,7 @@ def test_card_of_one_account(tmp_path):
     assert '[@getfiscal\'s tweets](https://x.com/getfiscal)' in card
     assert '[SmolLM2-135M](https://huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct)' in card  # the actual base model
     assert 'perplexity is 22.2' in card and 'wandb.ai' not in card  # held-out perplexity; no W&B links offline
-    assert f"model='{bot.resolve()}'" in card and 'thumbnail: predictions.png' in card
+    assert f"model='{bot}'" in card and 'thumbnail: predictions.png' in card
     assert 'github.com/huggingtweets/huggingtweets' in card and 'huggingtweets-demo.ipynb' in card
     assert 'by Boris Dayma' in card  # the original is credited
 
