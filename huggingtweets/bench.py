@@ -20,7 +20,7 @@ import torch, transformers
 from transformers import TrainerCallback
 import huggingtweets
 from . import __version__
-from .core import HuggingTweetsError
+from .core import PROMPT, HuggingTweetsError
 from .sources import download
 from .dataset import build_dataset, clean_account
 from .generate import heldout_loss
@@ -222,7 +222,7 @@ def _timed_samples(how:str, bot:str, model, tok, sep:str, prompt:str, seed:int)-
 def generate_run(bot:str,                  # a bot folder
                  how:str='ours',           # `ours` (`generate`) or `recipe` (the original's `model.generate` call)
                  valid_texts:list[str]=(), # held-out posts to score, or none
-                 prompt:str='My dream is', # the prompt
+                 prompt:str=PROMPT,        # the prompt
                  repeats:int=3,            # calls to time, with seeds 0, 1, ...
                 )->dict:                   # the figures and the samples
     "Time loading a bot and writing ten samples, and score the held-out posts"
@@ -297,7 +297,7 @@ def _fmt(v, unit='', digits=2)->str:
     if isinstance(v, int) or (isinstance(v, float) and abs(v) >= 100): return f'{v:,.0f}{unit}'
     return f'{v:,.{digits}f}{unit}'
 
-_ROWS = [('Time to a bot (s)', 'train', 'time_to_bot', 0), ('Training loop (s)', 'train', 'loop_seconds', 0),
+_TABLE_ROWS = [('Time to a bot (s)', 'train', 'time_to_bot', 0), ('Training loop (s)', 'train', 'loop_seconds', 0),
          ('… of which evaluations (s)', 'train', 'loop_eval_seconds', 0), ('CPU seconds of `train`', 'train', 'cpu_seconds', 0),
          ('CPU seconds of its training loop', 'train', 'loop_cpu_seconds', 0), ('Precision', 'train', 'precision', 0),
          ('Torch threads', 'train', 'torch_threads', 0), ('Training tokens', 'train', 'train_tokens', 0),
@@ -315,7 +315,7 @@ _ROWS = [('Time to a bot (s)', 'train', 'time_to_bot', 0), ('Training loop (s)',
 def _run_table(runs:dict)->list[str]:
     "The runs side by side, one row per figure"
     head = ['', *(r['label'] for r in runs.values())]
-    rows = [[name, *(_fmt(r[part].get(key), digits=d or 0) for r in runs.values())] for name,part,key,d in _ROWS
+    rows = [[name, *(_fmt(r[part].get(key), digits=d or 0) for r in runs.values())] for name,part,key,d in _TABLE_ROWS
             if any(r[part].get(key) is not None for r in runs.values())]
     return _md_table(head, rows)
 
@@ -362,20 +362,20 @@ def _corpus(spec:str|None, quick:bool, max_posts:int|None)->tuple:
     profile, posts = download(spec, max_posts=max_posts or (QUICK_POSTS if quick else 3200), progress=False)
     return spec, profile, posts
 
-def _say(*args): print(f'[bench {time.strftime("%H:%M:%S")}]', *args, file=sys.stderr, flush=True)
+def _log(*args): print(f'[bench {time.strftime("%H:%M:%S")}]', *args, file=sys.stderr, flush=True)
 
 def _one_run(name:str, settings:dict, how:str, ds, bots:Path, base_model:str, repeats:int)->dict:
     "Train one bot in a child process (with `busy_cores` cores kept busy meanwhile), then sample it in another"
-    _say(f'{name}: training with {settings}')
+    _log(f'{name}: training with {settings}')
     settings = dict(settings)
     hparams = {k: v for k,v in settings.items() if k != 'busy_cores'}
     with busy(settings.get('busy_cores', 0)):
         train, rss = in_child(train_run, ds.train, ds.valid, bots/name, base_model=base_model, meta=ds.meta(), **hparams)
     train['peak_rss_mb'] = rss
-    _say(f"{name}: a bot in {train['time_to_bot']:.0f} s ({train['tokens_per_second']:.0f} tokens/s, peak {rss:,.0f} MB); sampling")
+    _log(f"{name}: a bot in {train['time_to_bot']:.0f} s ({train['tokens_per_second']:.0f} tokens/s, peak {rss:,.0f} MB); sampling")
     gen, gen_rss = in_child(generate_run, train['bot'], how, ds.valid, repeats=repeats)
     gen['peak_rss_mb'] = gen_rss
-    _say(f"{name}: ten samples in {gen['seconds']:.2f} s ({gen['engine']}); held-out loss {gen['heldout_loss']:.3f}")
+    _log(f"{name}: ten samples in {gen['seconds']:.2f} s ({gen['engine']}); held-out loss {gen['heldout_loss']:.3f}")
     return dict(settings=settings, train=train, generate=gen)
 
 # %% ../nbs/11_bench.ipynb #21e4a705
@@ -397,10 +397,10 @@ def run_bench(corpus:str|None=None,   # an account spec; the reference corpus wh
     spec, profile, posts = _corpus(corpus, quick, max_posts)
     account = clean_account(profile, posts)
     ds = build_dataset([account])
-    _say(f'{spec}: {len(posts):,} posts, {len(ds.train):,} to train on, {len(ds.valid):,} held out; timing the data stage')
+    _log(f'{spec}: {len(posts):,} posts, {len(ds.train):,} to train on, {len(ds.valid):,} held out; timing the data stage')
     data = bench_data(profile, posts, n=data_posts)
     matmul, _ = in_child(matmul_gflops)
-    _say(f"matrix products: {matmul['fp32']:.0f} GFLOP/s in float32, {matmul['bf16']:.0f} in bfloat16")
+    _log(f"matrix products: {matmul['fp32']:.0f} GFLOP/s in float32, {matmul['bf16']:.0f} in bfloat16")
     runs = ({'recipe': (RECIPE, 'recipe', "Original's recipe")} if recipe else {}) | {'defaults': (DEFAULTS, 'ours', 'Our defaults')}
     runs |= ({'busy': (BUSY, 'ours', 'Our defaults, one core busy')} if busy_run else {})
     runs |= {name: (dict(DEFAULTS, **v), 'ours', name) for name,v in (variants or {}).items()}

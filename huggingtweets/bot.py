@@ -9,7 +9,7 @@ __all__ = ['gather', 'bot_dir', 'train_bot', 'finish_bot', 'make_bot']
 
 # %% ../nbs/07_bot.ipynb #32421800
 from pathlib import Path
-from .core import HuggingTweetsError
+from .core import PROMPT, HuggingTweetsError
 from .sources import download
 from .dataset import MAX_ACCOUNTS, clean_account, build_dataset, save_plots
 from .train import train
@@ -47,7 +47,7 @@ def train_bot(accounts:list,          # `CleanAccount`s from `gather`
 
 # %% ../nbs/07_bot.ipynb #37f73300
 def finish_bot(bot:Path,               # a trained bot folder
-               prompt='My dream is',   # the prompt of the share image
+               prompt=PROMPT,          # the prompt of the share image
                seed:int|None=42,       # the seed of the samples
                hub_id:str|None=None,   # push to this Hub repo, e.g. `me/alice-bot`
               ):                       # the samples shown in the share image
@@ -63,7 +63,7 @@ def make_bot(specs:list[str],         # one to three accounts, in any source syn
              out_dir:Path|None=None,  # the bot folder; `bots/NAME` when None
              refresh=False,           # download again instead of reading the cache
              max_posts=3200,          # the most posts per account
-             prompt='My dream is',    # the prompt of the share image
+             prompt=PROMPT,           # the prompt of the share image
              hub_id:str|None=None,    # push to this Hub repo when given
              seed=42,                 # seed of the split, training and samples
              **train_options,         # options for `train`

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 import requests
 from PIL import Image, ImageDraw, ImageFont, ImageOps
-from .core import HuggingTweetsError, cache_dir, hub_repo_id
+from .core import PROMPT, HuggingTweetsError, cache_dir, hub_repo_id
 from .generate import Samples, generate, log_predictions
 from .hyperparameters import TUNABLE
 
@@ -332,7 +332,7 @@ def _log_to_run(meta:dict, samples:Samples):
         warnings.warn(f"Could not log the predictions to the W&B run {info.get('run_id')}: {e}")
 
 def finish_bot(bot_dir:str|Path,         # a bot folder
-               prompt:str='My dream is', # the prompt of the share image
+               prompt:str=PROMPT,        # the prompt of the share image
                seed:int|None=None,       # makes the samples repeatable
                hub_id:str|None=None,     # its Hub id, when it will be pushed
               )->Samples:                # the three samples shown

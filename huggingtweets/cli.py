@@ -13,7 +13,7 @@ import argparse, json, os, re, sys, warnings
 from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
-from .core import HuggingTweetsError, hub_repo_id
+from .core import PROMPT, HuggingTweetsError, hub_repo_id
 
 # %% ../nbs/08_cli.ipynb #ebc81b78
 _COMMANDS = {}
@@ -181,7 +181,7 @@ def _written_by(samples)->str:
 
 @command('huggingtweets generate bots/crumbsandcomets "I wonder" -n 5 --seed 1',
          arg('bot', type=Path, help='a bot folder'),
-         arg('prompt', nargs='?', default='My dream is', help='how the posts start (default: %(default)r)'),
+         arg('prompt', nargs='?', default=PROMPT, help='how the posts start (default: %(default)r)'),
          arg('-n', type=int, default=10, help='how many posts (default: %(default)s)'),
          ENGINE, SEED, JSON)
 def generate_cmd(args):
@@ -207,7 +207,7 @@ def push_cmd(args):
 @command('huggingtweets demo --max-minutes 3',
          arg('-o', '--out', type=Path, default=Path('bots/demo'), help='the bot folder (default: %(default)s)'),
          arg('--max-minutes', type=float, default=None, help='a time limit for the whole training (default: none)'),
-         arg('--prompt', default='My dream is', help='how the samples start (default: %(default)r)'))
+         arg('--prompt', default=PROMPT, help='how the samples start (default: %(default)r)'))
 def demo_cmd(args):
     "Make a bot of the bundled sample account, offline, on the embedded base model"
     from huggingtweets.bot import gather, train_bot, finish_bot

@@ -20,7 +20,7 @@ import torch
 from tqdm.auto import tqdm
 from transformers import (AutoTokenizer, GenerationConfig, StoppingCriteria,
                           StoppingCriteriaList, set_seed)
-from .core import HuggingTweetsError
+from .core import PROMPT, HuggingTweetsError
 from .models import from_pretrained, precision, separator as base_separator, train_device
 
 # %% ../nbs/05_generate.ipynb #072e6672
@@ -422,7 +422,7 @@ def rows_to_sample(want:int)->int:
 
 # %% ../nbs/05_generate.ipynb #f68e512e
 def generate(bot_dir:str|Path,        # a bot folder (or a Hub id)
-             prompt:str='My dream is', # the text the posts start with
+             prompt:str=PROMPT,        # the text the posts start with
              n:int=10,                 # how many posts to write
              seed:int|None=None,       # makes the samples repeatable
              allow_newlines:bool=False,# keep writing past the first newline
