@@ -331,16 +331,18 @@ def _log_to_run(meta:dict, samples:Samples):
     except Exception as e:
         warnings.warn(f"Could not log the predictions to the W&B run {info.get('run_id')}: {e}")
 
-def finish_bot(bot_dir:str|Path,         # a bot folder
+def finish_bot(bot_dir:str|Path,         # a trained bot folder
                prompt:str=PROMPT,        # the prompt of the share image
-               seed:int|None=None,       # makes the samples repeatable
-               hub_id:str|None=None,     # its Hub id, when it will be pushed
+               seed:int|None=42,         # makes the samples repeatable; None for new ones each time
+               hub_id:str|None=None,     # push the bot to this Hub repo, e.g. `me/alice-bot`
               )->Samples:                # the three samples shown
-    "Write a trained bot's share image and model card, and log its predictions to W&B"
+    "Finish a trained bot: samples, share image, W&B predictions table (when it has a run), model card, and push when asked"
+    if hub_id: hub_repo_id(hub_id)  # before any work
     samples = generate(bot_dir, prompt, n=3, seed=seed)
     predictions_image(bot_dir, prompt, samples)
     _log_to_run(bot_meta(bot_dir), samples)
     write_card(bot_dir, hub_id)
+    if hub_id: push(bot_dir, hub_id)
     return samples
 
 # %% ../nbs/06_card.ipynb #f274a451

@@ -210,7 +210,8 @@ def push_cmd(args):
          arg('--prompt', default=PROMPT, help='how the samples start (default: %(default)r)'))
 def demo_cmd(args):
     "Make a bot of the bundled sample account, offline, on the embedded base model"
-    from huggingtweets.bot import gather, train_bot, finish_bot
+    from huggingtweets.bot import gather, train_bot
+    from huggingtweets.card import finish_bot
     from huggingtweets.generate import generate
     console.rule('[bold]1. Posts[/]: the bundled sample account (archive:sample)')
     accounts = gather(['archive:sample'])
