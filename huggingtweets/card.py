@@ -7,8 +7,8 @@ Docs: https://huggingtweets.github.io/huggingtweets/card.html.md"""
 # %% auto #0
 __all__ = ['REPO_URL', 'DEMO_URL', 'DOCS_URL', 'PIPELINE_IMG', 'ORIGINAL_URL', 'W', 'H', 'BLUE', 'INK', 'GREY', 'LINE', 'BG',
            'SWEEP_PARAMETERS', 'bot_meta', 'display_name', 'profile_url', 'initials', 'avatar_color', 'avatar_url',
-           'avatar_block', 'stats_table', 'card_text', 'write_card', 'avatar_image', 'predictions_image', 'finish_bot',
-           'push', 'sweep_config', 'write_sweep']
+           'avatar_block', 'card_text', 'write_card', 'avatar_image', 'predictions_image', 'finish_bot', 'push',
+           'sweep_config', 'write_sweep']
 
 # %% ../nbs/06_card.ipynb #4c2a3ebe
 import colorsys, hashlib, html, json, math, os, re, unicodedata, warnings, zlib
@@ -18,6 +18,7 @@ from urllib.parse import quote
 import requests
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 from .core import PROMPT, HuggingTweetsError, cache_dir, hub_repo_id
+from .dataset import StatsTable
 from .generate import Samples, generate, log_predictions
 from .hyperparameters import TUNABLE
 
@@ -103,16 +104,6 @@ def avatar_block(meta:dict)->str:
     <div style="text-align: center; font-size: 14px;">@{_esc(handle)}</div>
 </div>'''
 
-# %% ../nbs/06_card.ipynb #e6e40867
-def stats_table(accounts:list[dict])->str:
-    "The Markdown table of the accounts' cleaning statistics"
-    rows = list(dict.fromkeys(k for a in accounts for k in a['stats']))
-    rows = [r for r in rows if r != 'Tweets kept'] + ['Tweets kept']
-    lines = ['| Data | ' + ' | '.join(_esc(a['name'] or a['handle']) for a in accounts) + ' |',
-             '| --- ' * (len(accounts)+1) + '|']
-    lines += [f'| {_esc(r)} | ' + ' | '.join(str(a['stats'].get(r, 0)) for a in accounts) + ' |' for r in rows]
-    return '\n'.join(lines)
-
 # %% ../nbs/06_card.ipynb #23973ccc
 def _noun(accounts:list[dict])->str:
     "What the accounts' posts are called"
@@ -151,7 +142,7 @@ def _data(meta:dict)->str:
                "of it at every step of the pipeline." if run else
                "The cleaned posts the model learned from are in [`dataset.json`](dataset.json), next to the model.")
     end = '' if source.endswith('.') else '.'
-    return f"## Training data\n\nThe model learned from {source}{end}\n\n{stats_table(accounts)}\n\n{explore}"
+    return f"## Training data\n\nThe model learned from {source}{end}\n\n{StatsTable(accounts).markdown(_esc)}\n\n{explore}"
 
 def _procedure(meta:dict)->str:
     name, url = meta.get('base_model_name') or meta['base_model'], meta.get('base_model_url')

@@ -123,9 +123,9 @@ def clean_account(profile:Profile,      # the account
 # %% ../nbs/02_dataset.ipynb #759d6556
 _ROWS = [DOWNLOADED, 'Retweets', 'Replies', 'Short tweets', 'Duplicates', KEPT]
 
-def _stat_rows(accounts)->list[str]:
-    "Every stats row of `accounts`, in the order of `clean_account` (unknown rows before `Tweets kept`)"
-    keys = dict.fromkeys(k for a in accounts for k in a.stats)
+def _stat_rows(metas:list[dict])->list[str]:
+    "Every stats row of the accounts, in the order of `clean_account` (unknown rows before `Tweets kept`)"
+    keys = dict.fromkeys(k for a in metas for k in a['stats'])
     return sorted(keys, key=lambda k: _ROWS.index(k) if k in _ROWS else len(_ROWS) - 1.5)
 
 def account_meta(account:CleanAccount)->dict:
@@ -135,29 +135,33 @@ def account_meta(account:CleanAccount)->dict:
 
 class StatsTable:
     "The cleaning stats of one or more accounts, shown as Markdown, HTML, a rich table or JSON"
-    def __init__(self, accounts:list[CleanAccount]): self.accounts = list(accounts)
+    def __init__(self, accounts:list): # `CleanAccount`s, or their `account_meta` as a bot folder keeps them
+        self.accounts = [a if isinstance(a, dict) else account_meta(a) for a in accounts]
 
-    def header(self)->list[str]: return ['Data'] + [a.profile.name or f'@{a.handle}' for a in self.accounts]
+    def header(self)->list[str]: return ['Data'] + [a['name'] or f"@{a['handle']}" for a in self.accounts]
 
     def rows(self)->list[list]:
-        "One row per stats key, one cell per account"
-        return [[k] + [a.stats.get(k, '-') for a in self.accounts] for k in _stat_rows(self.accounts)]
+        "One row per stats key, one cell per account (`-` where an account has no such count)"
+        return [[k] + [a['stats'].get(k, '-') for a in self.accounts] for k in _stat_rows(self.accounts)]
 
-    def to_dict(self)->dict: return {'accounts': [account_meta(a) for a in self.accounts]}
+    def to_dict(self)->dict: return {'accounts': self.accounts}
 
 # %% ../nbs/02_dataset.ipynb #be1f05e8
-def stats_table(accounts:CleanAccount|list[CleanAccount], # one account or several
+def stats_table(accounts:CleanAccount|list, # one account or several, or their `account_meta`s
                )->StatsTable:
     "The stats table of `accounts`, ready to display anywhere"
     return StatsTable([accounts] if isinstance(accounts, CleanAccount) else accounts)
 
 # %% ../nbs/02_dataset.ipynb #ed1fe781
-def _md_row(cells): return '| ' + ' | '.join(str(c).replace('|', '\\|') for c in cells) + ' |'
+def _md_row(cells, escape): return '| ' + ' | '.join(escape(c) for c in cells) + ' |'
 
 @patch
-def markdown(self:StatsTable)->str:
+def markdown(self:StatsTable,
+             escape=lambda c: str(c).replace('|', '\\|'), # how a cell's text is made safe (the card escapes HTML too)
+            )->str:
     "The table in Markdown, as on the original model cards"
-    return '\n'.join([_md_row(self.header()), _md_row(['---'] * len(self.header()))] + [_md_row(r) for r in self.rows()])
+    head = [_md_row(self.header(), escape), _md_row(['---'] * len(self.header()), str)]
+    return '\n'.join(head + [_md_row(r, escape) for r in self.rows()])
 
 StatsTable._repr_markdown_ = StatsTable.__str__ = StatsTable.markdown
 
@@ -352,7 +356,7 @@ def plot_stats(accounts:CleanAccount|list[CleanAccount], # one account or severa
     fig = Figure(figsize=(8, 1.2 + 0.6 * len(accounts)), layout='constrained')
     ax = fig.subplots()
     ys, left = range(len(accounts)), [0.] * len(accounts)
-    for k in [KEPT] + _stat_rows(accounts)[1:-1]:
+    for k in [KEPT] + _stat_rows([account_meta(a) for a in accounts])[1:-1]:
         vals = [a.stats.get(k, 0) for a in accounts]
         pcts = [100 * v / max(1, a.stats[DOWNLOADED]) for v,a in zip(vals, accounts)]
         bars = ax.barh(ys, pcts, left=left, color=_color(k), label=k)

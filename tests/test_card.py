@@ -51,7 +51,7 @@ def test_card_of_three_accounts_with_online_run(tmp_path):
     assert s['slots'] == ['flex', 'flex', 'inherit'] and s['sections'] == SECTIONS and s['front'][0] == 'language'
     assert s['columns'] == ['Data', 'Alice &lt;script&gt;alert&#40;1&#41;&lt;/script&gt;', 'Bob', 'Carol']
     assert '<script>' not in card and card.count('&lt;script&gt;alert&#40;1&#41;&lt;/script&gt;') == 3  # name line, table, sentence
-    assert '| Replies | 0 | 3 | 1 |' in card
+    assert '| Replies | - | 3 | 1 |' in card
     assert '[GPT-2](https://huggingface.co/gpt2)' in card and 'in all its weights' in card
     assert '[W&B training run](https://wandb.ai/me/huggingtweets/runs/r1)' in card
     assert "model='me/alice-bob-carol'" in card
