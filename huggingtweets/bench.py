@@ -24,6 +24,7 @@ from .core import PROMPT, HuggingTweetsError
 from .sources import download
 from .dataset import build_dataset, clean_account
 from .generate import heldout_loss
+from .botfolder import bot_info, bot_separator
 
 # %% ../nbs/11_bench.ipynb #9fc620a1
 BENCH_FILE = 'realDonaldTrump_2017.json'
@@ -177,7 +178,7 @@ def train_run(train_texts:list[str],   # training posts
     bot = train(train_texts, valid_texts, out_dir, base_model=base_model, method=method, epochs=epochs, wandb='disabled',
                 meta=meta, callbacks=[loop, *([_FreezeBelow(freeze)] if freeze else [])], **hparams)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-    info = json.loads((Path(bot)/'huggingtweets.json').read_text())
+    info = bot_info(bot)
     hp, params = info['hyperparameters'], _n_params(bot)
     layers = json.loads((Path(bot)/'config.json').read_text()).get('num_hidden_layers', 30)
     steps_seconds = max(loop.seconds - loop.eval_seconds, 1e-9)
@@ -226,13 +227,13 @@ def generate_run(bot:str,                  # a bot folder
                  repeats:int=3,            # calls to time, with seeds 0, 1, ...
                 )->dict:                   # the figures and the samples
     "Time loading a bot and writing ten samples, and score the held-out posts"
-    from huggingtweets.generate import load_engine, separator
+    from huggingtweets.generate import load_engine
     from transformers import AutoModelForCausalLM, AutoTokenizer
     if how not in ('ours', 'recipe'): raise HuggingTweetsError(f"Unknown generation {how!r}: use 'ours' or 'recipe'.")
     t0 = time.perf_counter()
     if how == 'ours': model, tok = None, load_engine(bot).tok
     else: model, tok = AutoModelForCausalLM.from_pretrained(bot).eval(), AutoTokenizer.from_pretrained(bot)
-    load_s, sep = time.perf_counter() - t0, separator(bot, tok)
+    load_s, sep = time.perf_counter() - t0, bot_separator(bot, tok)
     calls = [_timed_samples(how, bot, model, tok, sep, prompt, seed) for seed in range(repeats)]
     med = lambda k: statistics.median(c[k] for c in calls) if calls[0][k] is not None else None
     score = lambda engine: heldout_loss(bot, valid_texts, engine=engine) if len(valid_texts) else None

@@ -6,9 +6,9 @@ Docs: https://huggingtweets.github.io/huggingtweets/card.html.md"""
 
 # %% auto #0
 __all__ = ['REPO_URL', 'DEMO_URL', 'DOCS_URL', 'PIPELINE_IMG', 'ORIGINAL_URL', 'W', 'H', 'BLUE', 'INK', 'GREY', 'LINE', 'BG',
-           'SWEEP_PARAMETERS', 'bot_meta', 'display_name', 'profile_url', 'initials', 'avatar_color', 'avatar_url',
-           'avatar_block', 'card_text', 'write_card', 'avatar_image', 'predictions_image', 'finish_bot', 'push',
-           'sweep_config', 'write_sweep']
+           'SWEEP_PARAMETERS', 'display_name', 'profile_url', 'initials', 'avatar_color', 'avatar_url', 'avatar_block',
+           'card_text', 'write_card', 'avatar_image', 'predictions_image', 'finish_bot', 'push', 'sweep_config',
+           'write_sweep']
 
 # %% ../nbs/06_card.ipynb #4c2a3ebe
 import colorsys, hashlib, html, json, math, os, re, unicodedata, warnings, zlib
@@ -19,6 +19,7 @@ import requests
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 from .core import PROMPT, HuggingTweetsError, cache_dir, hub_repo_id
 from .dataset import StatsTable
+from .botfolder import bot_info
 from .generate import Samples, generate, log_predictions
 from .hyperparameters import TUNABLE
 
@@ -28,14 +29,6 @@ DEMO_URL = 'https://colab.research.google.com/github/huggingtweets/huggingtweets
 DOCS_URL = 'https://huggingtweets.github.io/huggingtweets'
 PIPELINE_IMG = f'{REPO_URL}/blob/main/img/pipeline.png?raw=true'
 ORIGINAL_URL = 'https://github.com/borisdayma/huggingtweets'
-
-def bot_meta(bot_dir:str|Path, # a bot folder written by `huggingtweets.train`
-            )->dict:            # the content of its `huggingtweets.json`
-    "What the training stage recorded about a bot"
-    path = Path(bot_dir)/'huggingtweets.json'
-    if not path.is_file(): raise HuggingTweetsError(
-        f"{bot_dir} has no huggingtweets.json: it is not a bot folder made by `huggingtweets train`. Train a bot first.")
-    return json.loads(path.read_text())
 
 # %% ../nbs/06_card.ipynb #08fad89d
 _ENTITIES = str.maketrans({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;',
@@ -184,7 +177,7 @@ def card_text(bot_dir:str|Path, # a bot folder
              )->str:            # the Markdown of the model card
     "The model card of a bot"
     if hub_id: hub_repo_id(hub_id)  # it goes into the front matter's YAML
-    meta = bot_meta(bot_dir)
+    meta = bot_info(bot_dir)
     thumb = f'https://huggingface.co/{hub_id}/resolve/main/predictions.png' if hub_id else 'predictions.png'
     model = hub_id or str(bot_dir)  # the folder as the user named it: no absolute path of their machine
     parts = [_front_matter(thumb), avatar_block(meta), _intro(), _how(), _data(meta), _procedure(meta),
@@ -300,7 +293,7 @@ def predictions_image(bot_dir:str|Path, # a bot folder
                      )->Path:           # `predictions.png` in the folder
     "Draw the bot's share image, `predictions.png`"
     img = Image.new('RGB', (W, H), BG)
-    _header(img, bot_meta(bot_dir))
+    _header(img, bot_info(bot_dir))
     _samples(img, prompt, samples)
     d = ImageDraw.Draw(img)
     d.text((W/2, H-24), 'Samples written by an AI bot, not by the account · made with huggingtweets', font=_font(18),
@@ -331,7 +324,7 @@ def finish_bot(bot_dir:str|Path,         # a trained bot folder
     if hub_id: hub_repo_id(hub_id)  # before any work
     samples = generate(bot_dir, prompt, n=3, seed=seed)
     predictions_image(bot_dir, prompt, samples)
-    _log_to_run(bot_meta(bot_dir), samples)
+    _log_to_run(bot_info(bot_dir), samples)
     write_card(bot_dir, hub_id)
     if hub_id: push(bot_dir, hub_id)
     return samples
@@ -374,7 +367,7 @@ def push(bot_dir:str|Path,     # a bot folder
     from huggingface_hub import HfApi, get_token, constants
     from huggingface_hub.errors import HfHubHTTPError
     hub_repo_id(repo_id)
-    bot_meta(bot_dir)
+    bot_info(bot_dir)
     if constants.is_offline_mode(): raise HuggingTweetsError(
         f"Cannot push {repo_id}: Hugging Face Hub offline mode is on (HF_HUB_OFFLINE). Unset it when you are online.")
     token = token or get_token()
@@ -387,7 +380,7 @@ def push(bot_dir:str|Path,     # a bot folder
         with _hub_timeout():
             url = api.create_repo(repo_id, private=private, exist_ok=True)
             api.upload_folder(repo_id=repo_id, folder_path=bot_dir, ignore_patterns=_IGNORE,
-                              commit_message=f"Upload the {bot_meta(bot_dir)['name']} bot, made with huggingtweets")
+                              commit_message=f"Upload the {bot_info(bot_dir)['name']} bot, made with huggingtweets")
     except Exception as e:  # the Hub's HTTP errors, or the HTTP client's (httpx or httpx2) when it cannot connect
         if isinstance(e, (HfHubHTTPError, OSError)) or type(e).__module__.split('.')[0] in ('httpx', 'httpx2'):
             raise _hub_error(e, repo_id) from e

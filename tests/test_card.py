@@ -3,7 +3,7 @@ import base64, glob, http.server, io, json, re, threading
 from pathlib import Path
 import pytest, torch, yaml
 from PIL import Image, ImageChops, ImageStat
-from botfolder import make_bot, account
+from huggingtweets.botfolder import tiny_bot, example_account
 import huggingface_hub
 from huggingtweets.core import HuggingTweetsError
 from huggingtweets.card import (card_text, write_card, predictions_image, finish_bot, push, sweep_config, write_sweep,
@@ -27,7 +27,7 @@ def structure(card:str)->dict:
                 ai_bot='🤖 AI BOT 🤖' in card, intro=card.count('made with [huggingtweets]'))
 
 def test_card_of_one_account(tmp_path):
-    bot = make_bot(tmp_path/'getfiscal', [account('getfiscal', 'Don Hughes 🦌', 'x', 'https://pbs.twimg.com/a.jpg', 3221, 1002, 409)])
+    bot = tiny_bot(tmp_path/'getfiscal', [example_account('getfiscal', 'Don Hughes 🦌', 'x', 'https://pbs.twimg.com/a.jpg', 3221, 1002, 409)])
     card = write_card(bot).read_text()
     s = structure(card)
     assert s == dict(front=['language', 'thumbnail', 'tags', 'widget'], tags=['huggingtweets'], widget=[{'text': 'My dream is'}],
@@ -42,9 +42,9 @@ def test_card_of_one_account(tmp_path):
     assert 'by Boris Dayma' in card  # the original is credited
 
 def test_card_of_three_accounts_with_online_run(tmp_path):
-    accounts = [account('alice', 'Alice <script>alert(1)</script>', 'bsky'), account('bob', 'Bob', extra={'Replies': 3}),
-                account('carol', 'Carol', avatar_url='https://example.org/c.png', extra={'Replies': 1})]
-    bot = make_bot(tmp_path/'abc', accounts, wandb=ONLINE, base_model='gpt2', base_model_name='GPT-2',
+    accounts = [example_account('alice', 'Alice <script>alert(1)</script>', 'bsky'), example_account('bob', 'Bob', extra={'Replies': 3}),
+                example_account('carol', 'Carol', avatar_url='https://example.org/c.png', extra={'Replies': 1})]
+    bot = tiny_bot(tmp_path/'abc', accounts, wandb=ONLINE, base_model='gpt2', base_model_name='GPT-2',
                    base_model_url='https://huggingface.co/gpt2', method='full')
     card = card_text(bot, hub_id='me/alice-bob-carol')
     s = structure(card)
@@ -58,7 +58,7 @@ def test_card_of_three_accounts_with_online_run(tmp_path):
     assert 'thumbnail: https://huggingface.co/me/alice-bob-carol/resolve/main/predictions.png' in card
 
 def test_offline_run_has_no_wandb_links(tmp_path):
-    bot = make_bot(tmp_path/'b', wandb={**ONLINE, 'mode': 'offline', 'run_url': None})
+    bot = tiny_bot(tmp_path/'b', wandb={**ONLINE, 'mode': 'offline', 'run_url': None})
     assert 'wandb.ai' not in card_text(bot)
 
 class Server(http.server.ThreadingHTTPServer):
@@ -80,8 +80,8 @@ def avatar_server():
     s = Server(H); yield s; s.shutdown()
 
 def test_predictions_image(tmp_path, avatar_server):
-    bot = make_bot(tmp_path/'b', [account('sunny', 'Sunny', 'x', avatar_server.url + '/avatar.png'),
-                                  account('gone', 'Gone Away', 'x', avatar_server.url + '/missing.png')])
+    bot = tiny_bot(tmp_path/'b', [example_account('sunny', 'Sunny', 'x', avatar_server.url + '/avatar.png'),
+                                  example_account('gone', 'Gone Away', 'x', avatar_server.url + '/missing.png')])
     samples = ['My dream is to bake bread', 'My dream is a quiet train', 'My dream is overtime ' * 10]
     im = Image.open(predictions_image(bot, 'My dream is', samples)).convert('RGB')
     assert im.size == (1200, 628)
@@ -94,7 +94,7 @@ def test_predictions_image(tmp_path, avatar_server):
 
 def test_finish_bot_logs_predictions_to_the_offline_run(tmp_path, monkeypatch):
     monkeypatch.setenv('WANDB_MODE', 'offline'); monkeypatch.setenv('WANDB_DIR', str(tmp_path)); monkeypatch.setenv('WANDB_SILENT', 'true')
-    bot = make_bot(tmp_path/'b', wandb=dict(mode='offline', project='huggingtweets', run_id='off1', run_url=None))
+    bot = tiny_bot(tmp_path/'b', wandb=dict(mode='offline', project='huggingtweets', run_id='off1', run_url=None))
     samples = finish_bot(bot, seed=0)
     assert len(samples) == 3 and (bot/'README.md').exists() and Image.open(bot/'predictions.png').size == (1200, 628)
     [table] = glob.glob(str(tmp_path/'wandb'/'offline-run-*-off1'/'files'/'media'/'table'/'predictions_*.table.json'))
@@ -140,7 +140,7 @@ def online(monkeypatch, tmp_path):
 
 def test_push_to_a_standin_hub(tmp_path, online, monkeypatch):
     hub = Server(None); hub.RequestHandlerClass = hub_handler(hub)
-    bot = make_bot(tmp_path/'alice')
+    bot = tiny_bot(tmp_path/'alice')
     for junk in ('checkpoints/checkpoint-10/optimizer.pt', 'checkpoints/checkpoint-10/training_args.bin', 'checkpoints/run.json',
                  '.ctranslate2/int8_float32/model.bin', '.huggingtweets.lock'):
         (bot/junk).parent.mkdir(parents=True, exist_ok=True); (bot/junk).write_bytes(b'x')
@@ -157,7 +157,7 @@ def test_push_to_a_standin_hub(tmp_path, online, monkeypatch):
     assert 'alice' in hub.commit
 
 def test_push_errors(tmp_path, online, monkeypatch):
-    bot = make_bot(tmp_path/'alice')
+    bot = tiny_bot(tmp_path/'alice')
     with pytest.raises(HuggingTweetsError, match='no Hugging Face token'): push(bot, 'someone/alice')
     hub = Server(None); hub.RequestHandlerClass = hub_handler(hub, status=401)
     try:
@@ -174,11 +174,11 @@ def test_push_gives_up_on_a_silent_hub(tmp_path, online, monkeypatch):
     monkeypatch.setattr(card, '_HUB_TIMEOUT', 1)
     try:
         with pytest.raises(HuggingTweetsError, match='Could not reach the Hugging Face Hub'):
-            push(make_bot(tmp_path/'alice'), 'someone/alice', token='hf_x', endpoint=f'http://127.0.0.1:{silent.getsockname()[1]}')
+            push(tiny_bot(tmp_path/'alice'), 'someone/alice', token='hf_x', endpoint=f'http://127.0.0.1:{silent.getsockname()[1]}')
     finally: silent.close()
 
 def test_a_bad_repo_id_is_refused_before_any_writing(tmp_path):
-    bot = make_bot(tmp_path/'alice')
+    bot = tiny_bot(tmp_path/'alice')
     for bad in ('someone/alice\nlicense: evil', 'alice', 'a/b/c'):
         with pytest.raises(HuggingTweetsError, match='NAMESPACE/NAME'): write_card(bot, hub_id=bad)
         with pytest.raises(HuggingTweetsError, match='NAMESPACE/NAME'): push(bot, bad, token='hf_x')

@@ -2,7 +2,8 @@
 import json, shutil, sys
 from pathlib import Path
 import pytest, torch
-from botfolder import make_bot, SEP, TEXTS
+from huggingtweets.botfolder import tiny_bot, EXAMPLE_POSTS as TEXTS
+SEP = '<|endoftext|>'
 import huggingtweets.generate as G
 from huggingtweets.core import HuggingTweetsError
 from huggingtweets.generate import (generate, heldout_loss, load_bot, load_engine, ct2_model, rows_to_sample, CopyFilter,
@@ -12,7 +13,7 @@ torch.set_num_threads(1)  # tiny models run fastest on one thread
 ENGINES = ['ctranslate2', 'transformers']
 
 @pytest.fixture(scope='module')
-def bot(tmp_path_factory): return make_bot(tmp_path_factory.mktemp('bots')/'alice')
+def bot(tmp_path_factory): return tiny_bot(tmp_path_factory.mktemp('bots')/'alice')
 
 def _plant(bot, tmp_path, texts):
     "A copy of `bot` whose training posts include `texts`"
