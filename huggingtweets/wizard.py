@@ -615,17 +615,27 @@ def serve(port=8866,              # the port to listen on, on 127.0.0.1
 
 # %% ../nbs/09_wizard.ipynb #0aa312d5
 _GUARD = '''<script>
-document.addEventListener('change', e => {
-  const input = e.target, limit = %(bytes)d;
-  if (!(input instanceof HTMLInputElement) || input.type !== 'file' || !input.closest('.ht-step-1')) return;
-  const big = [...input.files].find(f => f.size > limit);
-  if (!big) return;
-  e.stopImmediatePropagation(); input.value = '';
-  const row = input.closest('.widget-hbox'), old = row.parentNode.querySelector('.ht-upload-refused');
-  const box = old || Object.assign(document.createElement('div'), {className: 'ht-msg ht-error ht-upload-refused'});
-  box.textContent = `${big.name} is ${(big.size / 1e6).toFixed(1)} MB; ` + %(rest)s;
-  if (!old) row.after(box);
-}, true);
+(() => {
+  const limit = %(bytes)d, rest = %(rest)s;
+  let button = null;  // the upload button of step 1 clicked last
+  document.addEventListener('click', e => { button = e.target.closest?.('.ht-step-1 .widget-upload') || null; }, true);
+  function guard(e) {
+    if (!button) return;
+    const row = button.closest('.widget-hbox'), old = row.parentNode.querySelector('.ht-upload-refused');
+    const big = [...this.files].find(f => f.size > limit);
+    if (old) old.remove();
+    if (!big) return;
+    e.stopImmediatePropagation(); this.value = '';
+    const box = Object.assign(document.createElement('div'), {className: 'ht-msg ht-error ht-upload-refused'});
+    box.textContent = `${big.name} is ${(big.size / 1e6).toFixed(1)} MB; ` + rest;
+    row.after(box);
+  }
+  const click = HTMLInputElement.prototype.click;  // the upload button clicks a file input that is not in the page
+  HTMLInputElement.prototype.click = function () {
+    if (this.type === 'file' && !this.htGuarded) { this.htGuarded = true; this.addEventListener('change', guard, true); }
+    return click.call(this);
+  };
+})();
 </script>'''
 
 def upload_guard(max_mb:float|None=None, # the limit; `HUGGINGTWEETS_MAX_UPLOAD_MB` when None

@@ -74,7 +74,8 @@ class Page:
     "What Voilà's page does over the kernel's websocket: widget states, typing, clicks"
     def __init__(self, url:str, legacy=False, timeout=600):
         self.url, self.legacy, self.timeout = url, legacy, timeout
-        html = urllib.request.urlopen(url, timeout=120).read().decode()
+        with urllib.request.urlopen(url, timeout=120) as r:
+            html, self.cookie = r.read().decode(), '; '.join(c.split(';')[0] for c in r.headers.get_all('Set-Cookie') or [])
         self.kernel_id = re.search(r'"kernelId": "([0-9a-f-]+)"', html)[1]
         base, _, query = url.partition('?')
         ws_url = base.replace('http', 'ws', 1) + f'api/kernels/{self.kernel_id}/channels?session_id={uuid.uuid4()}&{query}'
@@ -117,6 +118,11 @@ class Page:
     def click(self, description:str):
         self.send('comm_msg', dict(comm_id=self.widget(description), data=dict(method='custom', content=dict(event='click'))))
 
+    def forget(self):
+        "Forget what the HTML widgets show, so that `wait_for` sees only what comes next"
+        for s in self.states.values():
+            if s.get('_model_name') == 'HTMLModel': s['value'] = ''
+
     def html(self)->str: return ' '.join(s.get('value', '') for s in self.states.values() if s.get('_model_name') == 'HTMLModel')
 
     def wait_for(self, text:str):
@@ -135,8 +141,8 @@ def one_round(url:str, legacy=False)->dict:
     page = Page(url, legacy)
     try:
         page.type('Account 1', 'archive:sample')
-        for button,text,step in (('Download posts', 'Tweets kept', 'stats'), ('Train the bot', 'held-out loss', 'training'),
-                                 ('Generate', 'ht-samples', 'samples')):
+        for button,text,step in (('Download posts', '<td>Tweets kept</td>', 'stats'), ('Train the bot', 'held-out loss', 'training'),
+                                 ('Generate', '<table class="ht-samples">', 'samples')):
             page.click(button); page.wait_for(text)
             out[step], t = round(time.monotonic() - t, 1), time.monotonic()
     finally: page.close()
