@@ -348,9 +348,13 @@ def _refresh(self:Wizard):
 
 @patch
 def _start(self:Wizard, step):
-    "Run `step` in a background thread unless another step is running"
-    if self._thread and self._thread.is_alive(): return
-    self._thread = threading.Thread(target=step, daemon=True, name=f'huggingtweets-{step.__name__}')
+    "Run `step` in a background thread unless another step is running; the wizard is busy from now until it ends"
+    if self._busy: return
+    self._busy_while(True)
+    def run():
+        try: step()
+        finally: self._busy_while(False)
+    self._thread = threading.Thread(target=run, daemon=True, name=f'huggingtweets-{step.__name__}')
     self._thread.start()
 
 @patch

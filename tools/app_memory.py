@@ -116,6 +116,8 @@ class Page:
         self.states[self.widget(description)]['value'] = text
 
     def click(self, description:str):
+        "Click a button once it is enabled, as a person would"
+        while self.states[self.widget(description)].get('disabled'): self.receive()
         self.send('comm_msg', dict(comm_id=self.widget(description), data=dict(method='custom', content=dict(event='click'))))
 
     def forget(self):
