@@ -12,7 +12,7 @@ peak of each round and writes the figures as JSON; it exits with 1 when a round 
 
     python tools/app_memory.py --rounds 20 --out app_memory.json
 """
-import argparse, json, os, re, socket, subprocess, sys, tempfile, threading, time, urllib.request, uuid
+import argparse, html, json, os, re, socket, subprocess, sys, tempfile, threading, time, urllib.request, uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,8 +40,8 @@ def start_app(tmp:Path, port:int, **serve_options)->tuple[subprocess.Popen, str]
     for _ in range(480):
         if proc.poll() is not None: sys.exit(f'the app ended early:\n{(tmp/"app.log").read_text()[-3000:]}')
         m = re.search(r'huggingtweets app: (\S+)', (tmp/'app.log').read_text())
-        if m:
-            try: urllib.request.urlopen(m[1], timeout=60); return proc, m[1]
+        if m:  # the login page answers without starting a kernel
+            try: urllib.request.urlopen(f'http://127.0.0.1:{port}/login', timeout=60); return proc, m[1]
             except OSError: pass
         time.sleep(0.5)
     sys.exit(f'the app did not answer:\n{(tmp/"app.log").read_text()[-3000:]}')
@@ -60,7 +60,9 @@ class Sampler(threading.Thread):
         while self.app.poll() is None:
             rss, n = 0, 0
             for p in voila_tree(self.app):
-                try: rss += p.memory_info().rss; n += 'ipykernel' in ' '.join(p.cmdline())
+                try:
+                    if p.status() == psutil.STATUS_ZOMBIE: continue  # ended, not yet reaped: it holds no memory
+                    rss += p.memory_info().rss; n += 'ipykernel' in ' '.join(p.cmdline())
                 except psutil.Error: pass
             self._peak, self.kernels = max(self._peak, rss), max(self.kernels, n)
             time.sleep(self.every)
@@ -137,6 +139,11 @@ class Page:
 
     def close(self): self.ws.close()
 
+def short(e:Exception)->str:
+    "An error in one line: a refused websocket's status and the reason the server gave"
+    why = re.search(r'<pre class="traceback">(.*?)</pre>', str(e), re.S)
+    return f'{type(e).__name__}: ' + (f'{e.status_code}: {html.unescape(why[1])}' if why else str(e).split(' -+-+- ')[0])
+
 def one_round(url:str, legacy=False)->dict:
     "The three steps of the wizard on the bundled sample; seconds of each"
     t, out = time.monotonic(), {}
@@ -166,7 +173,7 @@ def main():
         try:
             for i in range(1, args.rounds + 1):
                 try: steps = one_round(url, args.legacy)
-                except Exception as e: steps, failed = {'error': f'{type(e).__name__}: {e}'}, i
+                except Exception as e: steps, failed = {'error': short(e)}, i
                 time.sleep(0.5)
                 peak, kernels = sampler.peak()
                 rounds.append(dict(round=i, peak_mb=round(peak / 2**20), kernels=kernels, seconds=steps))
