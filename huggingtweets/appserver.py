@@ -77,4 +77,5 @@ class AppKernelManager(AsyncMappingKernelManager):
             self._connected_once &= set(self.list_kernel_ids())
             if len(self) >= self.max_kernels: raise web.HTTPError(503, reason=(
                 f'This app has {len(self)} pages open, the most it serves at once; close one, then reload this page'))
+            (kwargs.get('env') or {}).pop('JUPYTER_TOKEN', None)
             return await super().start_kernel(**kwargs)

@@ -254,6 +254,9 @@ def test_strangers_are_refused(app):
         # a browser trades the token for a cookie; with the cookie, only the app's own origin may connect
         assert websocket_status(url, kid, cookie=page.cookie, subprotocols=[V1], origin='http://attacker.example') == 403
         assert websocket_status(url, kid, cookie=page.cookie, subprotocols=[V1], origin=base.rstrip('/')) == 101
+        import psutil  # the kernel runs without the token
+        [k] = [p for p in psutil.process_iter(['cmdline']) if f'kernel-{kid}.json' in ' '.join(p.info['cmdline'] or [])]
+        assert 'JUPYTER_TOKEN' not in k.environ() and k.environ()['HUGGINGTWEETS_ALLOW_LOCAL_FILES'] == '0'
     finally: page.close()
 
 def test_local_files_and_second_training_refused(app):
