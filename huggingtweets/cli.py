@@ -229,8 +229,10 @@ def demo_cmd(args):
 # %% ../nbs/08_cli.ipynb #3d172c4c
 @command('huggingtweets app --port 8866',
          arg('--port', type=int, default=8866, help='the port on 127.0.0.1 (default: %(default)s)'),
-         arg('--open', action='store_true', help='open the page in a browser'))
+         arg('--open', action='store_true', help='open the page in a browser'),
+         arg('--allow-local-files', action='store_true', help="let the page's accounts read this computer's files (archive:PATH, file:PATH)"),
+         arg('--max-upload-mb', type=float, default=100., help='the largest upload, in megabytes (default: %(default)g)'))
 def app_cmd(args):
     "Serve the widget wizard as a local web app"
     from huggingtweets.wizard import serve
-    serve(args.port, args.open)
+    serve(args.port, args.open, allow_local_files=args.allow_local_files, max_upload_mb=args.max_upload_mb)

@@ -6,21 +6,24 @@ Docs: https://huggingtweets.github.io/huggingtweets/wizard.html.md"""
 
 # %% auto #0
 __all__ = ['ISSUES_URL', 'SAMPLE_SPEC', 'APP', 'esc', 'message_html', 'error_html', 'account_note', 'account_html', 'failed_html',
-           'save_upload', 'place_spec', 'duration', 'progress_text', 'LossHistory', 'loss_png', 'stop_callback',
-           'credit', 'share_url', 'samples_html', 'card_body', 'Wizard', 'summary_text', 'env_options', 'voila_command',
-           'port_free', 'serve']
+           'save_upload', 'upload_limit', 'too_big', 'place_spec', 'local_path', 'check_local', 'duration',
+           'progress_text', 'LossHistory', 'loss_png', 'stop_callback', 'training_lock', 'credit', 'share_url',
+           'samples_html', 'card_body', 'Wizard', 'summary_text', 'env_options', 'app_config', 'voila_command',
+           'port_free', 'serve', 'upload_guard']
 
 # %% ../nbs/09_wizard.ipynb #d3a931ff
-import html, importlib.resources, json, os, socket, subprocess, sys, threading, time, traceback, warnings
+import html, importlib.resources, json, os, secrets, socket, subprocess, sys, tempfile, threading, time, traceback, warnings
+from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import quote
 import ipywidgets as W
-from IPython.display import Markdown
+from IPython.display import HTML, Markdown
 from matplotlib.figure import Figure
 from fastcore.basics import patch
 from .core import HuggingTweetsError, cache_dir
 from .dataset import check_enough, examples, stats_table
+from .sources import parse_account
 
 # %% ../nbs/09_wizard.ipynb #79dcf810
 def esc(x)->str:
@@ -71,15 +74,28 @@ def failed_html(spec:str,         # the account as typed
 # %% ../nbs/09_wizard.ipynb #4fe2899b
 def save_upload(upload:dict,            # one file from a `FileUpload` widget's value: `name` and `content`
                 folder:Path|None=None,  # where to write; the cache's `uploads` folder when None
+                max_mb:float|None=None, # refuse files over this many megabytes (None: no limit)
                )->Path:                 # the written file
     "Write an uploaded X archive zip to disk"
-    name = Path(upload['name']).name
+    name, size = Path(upload['name']).name, len(upload['content'])
     if not name.lower().endswith('.zip'): raise HuggingTweetsError(
         f"{name}: not a zip file. Upload the zip of your X archive (on X: Settings, Your account, "
         "Download an archive of your data).")
+    if max_mb is not None and size > max_mb * 1e6: raise HuggingTweetsError(too_big(name, size, max_mb))
     path = Path(folder or cache_dir('uploads'))/name
     path.write_bytes(bytes(upload['content']))
     return path
+
+def upload_limit(max_mb:float)->str:
+    "The limit on uploads, and what to do about an archive over it"
+    return f"this app takes uploads of up to {max_mb:,g} MB. Zip only the archive's data folder (it holds the posts) and upload that."
+
+def too_big(name:str,     # the file's name
+            size:int,     # its size in bytes
+            max_mb:float, # the limit in megabytes
+           )->str:        # the message
+    "What to say about an upload over the size limit"
+    return f"{name} is {size / 1e6:,.1f} MB; {upload_limit(max_mb)}"
 
 SAMPLE_SPEC = 'archive:sample'
 
@@ -92,6 +108,23 @@ def place_spec(values:list[str], # the account fields' values
              next((i for i,v in enumerate(values) if not v.strip()), len(values) - 1))
     values[i] = spec
     return values
+
+# %% ../nbs/09_wizard.ipynb #d2fa7b2a
+def local_path(spec:str, # an account, as typed
+              )->str|None: # the path it reads on this computer; None for the sample, a network account or nonsense
+    "The file or folder that `spec` would read on the computer the wizard runs on"
+    try: acct = parse_account(spec)
+    except HuggingTweetsError: return None
+    if acct.source not in ('archive', 'file') or (acct.source, acct.name) == ('archive', 'sample'): return None
+    return acct.name
+
+def check_local(spec:str,      # an account, as typed
+                allowed=(),    # the paths that may be read: the uploads of this wizard
+               ):
+    "Refuse an account that reads a file of this computer, unless it is one of `allowed`"
+    if (path := local_path(spec)) is not None and path not in allowed: raise HuggingTweetsError(
+        f"{spec}: this app reads no files of the computer it runs on. Upload your X archive instead (whoever "
+        "started the app can allow files: huggingtweets app --allow-local-files).")
 
 # %% ../nbs/09_wizard.ipynb #8413bc84
 def duration(seconds:float|None, # a number of seconds, or None when not known yet
@@ -148,6 +181,26 @@ def stop_callback(event:threading.Event, # set it to stop training
         def on_epoch_end(self, args, state, control, **kwargs):
             if event.is_set(): control.should_training_stop = True
     return StopOnEvent()
+
+# %% ../nbs/09_wizard.ipynb #e8892875
+def _lock(f):
+    "Lock the open file `f` without waiting: an `OSError` when another holds it"
+    if os.name == 'nt':
+        import msvcrt; f.seek(0); msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl; fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+@contextmanager
+def training_lock(path:Path, # the lock file, made when missing
+                 ):
+    "Hold the lock on `path` while training, or raise a `HuggingTweetsError` when another training holds it"
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, 'a+') as f:
+        try: _lock(f)
+        except OSError: raise HuggingTweetsError(
+            'Another bot is being trained here, and one trains at a time (two would share the processor and each take '
+            'twice as long). Wait until it is done, then press "Train the bot" again.') from None
+        yield
 
 # %% ../nbs/09_wizard.ipynb #703a30f1
 def credit(accounts:list[dict], # the bot's accounts, as in `huggingtweets.json`
@@ -214,9 +267,12 @@ class Wizard:
                  wandb='auto',               # W&B mode for training
                  max_posts=3200,             # the most posts to download per account
                  seed=42,                    # seed of the split and training
+                 allow_local_files=True,     # read `archive:PATH` and `file:PATH`; else only the sample and uploads
+                 max_upload_mb:float|None=None, # the largest upload in megabytes (None: no limit)
                 ):
         self.base_model, self.method, self.epochs, self.bots_dir = base_model, method, epochs, bots_dir
         self.wandb, self.max_posts, self.seed = wandb, max_posts, seed
+        self.allow_local_files, self.max_upload_mb, self._uploads = allow_local_files, max_upload_mb, set()
         self.accounts, self.bot, self.samples, self.cancelled = [], None, None, False
         self._stop, self._thread, self._busy = threading.Event(), None, False
         self.widget = W.VBox([W.HTML(_CSS + _INTRO), self._accounts_step(specs), self._train_step(max_minutes),
@@ -233,18 +289,18 @@ def _button(description, style='', icon='', **kwargs)->W.Button:
 @patch
 def _accounts_step(self:Wizard, specs)->W.VBox:
     "Step 1: account fields, archive upload, download button and the account cards"
-    specs = (list(specs) + ['', '', ''])[:3]
-    self.fields = [W.Text(value=s, placeholder='@user, bsky:handle, @user@server, archive:PATH or file:PATH',
+    specs, paths = (list(specs) + ['', '', ''])[:3], self.allow_local_files
+    self.fields = [W.Text(value=s, placeholder='@user, bsky:handle, @user@server' + (', archive:PATH or file:PATH' if paths else ''),
                           description=f'Account {i}', layout=W.Layout(width='560px')) for i,s in enumerate(specs, 1)]
     self.upload = W.FileUpload(accept='.zip', multiple=False, description='Upload an X archive', layout=W.Layout(width='auto'))
     self.upload.observe(lambda change: self._on_upload(change), names='value')
     self.download_button = _button('Download posts', 'primary', 'download')
     self.download_button.on_click(lambda _: self._start(self.download))
     self.accounts_out = W.HTML()
+    files = ', <code>archive:PATH</code> (an X archive zip) or <code>file:PATH</code>' if paths else ''
     help = W.HTML('<p>Up to three accounts, in any form: <code>@user</code> (X), <code>bsky:handle</code> (Bluesky), '
-                  '<code>@user@server</code> (Mastodon), <code>archive:PATH</code> (an X archive zip) or '
-                  '<code>file:PATH</code>. The first holds a bundled example account; upload your own X archive to '
-                  'replace it.</p>')
+                  f'<code>@user@server</code> (Mastodon){files}. The first holds a bundled example account; upload your '
+                  'own X archive to replace it.</p>')
     return W.VBox([W.HTML('<h3>1. Accounts</h3>'), help, *self.fields, W.HBox([self.upload, self.download_button]),
                    self.accounts_out]).add_class('ht-step-1')
 
@@ -292,9 +348,13 @@ def _refresh(self:Wizard):
 
 @patch
 def _start(self:Wizard, step):
-    "Run `step` in a background thread unless another step is running"
-    if self._thread and self._thread.is_alive(): return
-    self._thread = threading.Thread(target=step, daemon=True, name=f'huggingtweets-{step.__name__}')
+    "Run `step` in a background thread unless another step is running; the wizard is busy from now until it ends"
+    if self._busy: return
+    self._busy_while(True)
+    def run():
+        try: step()
+        finally: self._busy_while(False)
+    self._thread = threading.Thread(target=run, daemon=True, name=f'huggingtweets-{step.__name__}')
     self._thread.start()
 
 @patch
@@ -321,6 +381,7 @@ def download(self:Wizard)->list:
         for i,spec in enumerate(specs):
             self.accounts_out.value = message_html(f'Downloading the posts of {spec} ({i + 1} of {len(specs)})…') + ''.join(cards)
             try:
+                if not self.allow_local_files: check_local(spec, self._uploads)
                 [a] = gather([spec], max_posts=self.max_posts)
                 cards.append(account_html(a)); self.accounts.append(a); ok &= account_note(a)[1]
             except Exception as e: cards.append(failed_html(spec, e)); ok = False
@@ -331,13 +392,15 @@ def download(self:Wizard)->list:
 
 @patch
 def _on_upload(self:Wizard, change):
-    "Save an uploaded archive and put it into an account field"
+    "Save an uploaded archive, put it into an account field, and drop its bytes from memory"
     if not change['new']: return
     try:
-        path = save_upload(change['new'][0])
+        path = save_upload(change['new'][0], max_mb=self.max_upload_mb)
+        self._uploads.add(str(path))
         for f,v in zip(self.fields, place_spec([f.value for f in self.fields], f'archive:{path}')): f.value = v
         self.accounts_out.value = message_html(f'Saved {path.name}; press "Download posts" to read it.', 'ok')
     except Exception as e: self.accounts_out.value = error_html(e)
+    finally: self.upload.value = ()
 
 # %% ../nbs/09_wizard.ipynb #6b752459
 @patch
@@ -390,14 +453,15 @@ def train(self:Wizard)->Path|None:
     self.train_out.value = message_html('Loading the base model and measuring it on the held-out posts…')
     self._busy_while(True); self.cancel_button.disabled = False
     try:
-        bot = train_bot(self.accounts, out_dir=self._bot_folder(), seed=self.seed, base_model=self.base_model,
-                        method=self.method, epochs=self.epochs, max_minutes=self.budget.value or None, wandb=self.wandb,
-                        callbacks=[self._on_progress, stop_callback(self._stop)])
-        self.cancelled = self._stop.is_set()
-        self.cancel_button.disabled = True
-        self._draw()
-        self.train_out.value = message_html('Writing the share image and the model card…')
-        finish_bot(bot, prompt=self.prompt.value or 'My dream is', seed=self.seed)
+        with training_lock(Path(self.bots_dir or 'bots')/'.training.lock'):
+            bot = train_bot(self.accounts, out_dir=self._bot_folder(), seed=self.seed, base_model=self.base_model,
+                            method=self.method, epochs=self.epochs, max_minutes=self.budget.value or None, wandb=self.wandb,
+                            callbacks=[self._on_progress, stop_callback(self._stop)])
+            self.cancelled = self._stop.is_set()
+            self.cancel_button.disabled = True
+            self._draw()
+            self.train_out.value = message_html('Writing the share image and the model card…')
+            finish_bot(bot, prompt=self.prompt.value or 'My dream is', seed=self.seed)
         self.bot = Path(bot)
         self._show_bot()
     except Exception as e:
@@ -447,10 +511,17 @@ def generate(self:Wizard):
     return self.samples
 
 # %% ../nbs/09_wizard.ipynb #5575fe48
+def _yes(v:str)->bool:
+    "`1`/`true`/`yes` or `0`/`false`/`no`, as a bool"
+    if v.strip().lower() in ('1', 'true', 'yes'): return True
+    if v.strip().lower() in ('0', 'false', 'no'): return False
+    raise ValueError(v)
+
 _ENV = dict(base_model=('HUGGINGTWEETS_BASE_MODEL', str), method=('HUGGINGTWEETS_METHOD', str),
             epochs=('HUGGINGTWEETS_EPOCHS', float), max_minutes=('HUGGINGTWEETS_MAX_MINUTES', float),
             bots_dir=('HUGGINGTWEETS_BOTS_DIR', str), wandb=('HUGGINGTWEETS_WANDB', str),
-            max_posts=('HUGGINGTWEETS_MAX_POSTS', int))
+            max_posts=('HUGGINGTWEETS_MAX_POSTS', int), allow_local_files=('HUGGINGTWEETS_ALLOW_LOCAL_FILES', _yes),
+            max_upload_mb=('HUGGINGTWEETS_MAX_UPLOAD_MB', float))
 
 def env_options(environ:dict|None=None, # the environment; `os.environ` when None
                )->dict:                 # `Wizard` arguments
@@ -459,7 +530,9 @@ def env_options(environ:dict|None=None, # the environment; `os.environ` when Non
     for arg,(var,kind) in _ENV.items():
         if not environ.get(var): continue
         try: out[arg] = kind(environ[var])
-        except ValueError: raise HuggingTweetsError(f"{var}={environ[var]!r} is not a number: set it to one, or unset it.") from None
+        except ValueError:
+            what = '1 or 0' if kind is _yes else 'a number'
+            raise HuggingTweetsError(f"{var}={environ[var]!r} is not {what}: set it to one, or unset it.") from None
     return out
 
 @patch(cls_method=True)
@@ -470,14 +543,29 @@ def from_env(cls:Wizard, **kwargs)->Wizard:
 # %% ../nbs/09_wizard.ipynb #58b86dad
 APP = Path(str(importlib.resources.files('huggingtweets')/'app.ipynb'))
 
-def voila_command(port=8866,          # the port to listen on
-                  open_browser=False, # open the page in a browser
-                  notebook:Path=APP,  # the notebook to serve
+def app_config(port=8866,          # the port to listen on, on 127.0.0.1
+               max_upload_mb=100., # the largest upload; websocket messages may be 1 MB more
+               max_pages=2,        # the most kernels at once (each open page has one)
+               idle_seconds=600,   # a kernel whose page is gone is shut down after this long without activity
+              )->dict:             # Voilà's configuration, as in a `voila.json`
+    "Voilà's settings for the web app: local only, a token, Host and Origin checks, kernels culled and capped"
+    import jupyter_server
+    return {'Voila': dict(ip='127.0.0.1', port=port, port_retries=0, open_browser=False, auto_token=True,
+                          kernel_websocket_connection_class='huggingtweets.appserver.V1Connection',
+                          tornado_settings=dict(allow_remote_access=False, local_hostnames=['localhost'], allow_origin='',
+                                                websocket_max_message_size=int((max_upload_mb + 1) * 1e6),
+                                                static_path=str(Path(jupyter_server.__file__).parent/'static'))),
+            'VoilaConfiguration': dict(strip_sources=True, show_tracebacks=False, theme='light',
+                                       multi_kernel_manager_class='huggingtweets.appserver.AppKernelManager'),
+            'MappingKernelManager': dict(cull_idle_timeout=int(idle_seconds), cull_interval=max(1, min(60, int(idle_seconds) // 2)),
+                                         cull_connected=False, cull_busy=False, buffer_offline_messages=False),
+            'AppKernelManager': dict(max_kernels=max_pages)}
+
+def voila_command(config_dir:Path,   # the folder holding the app's `voila.json`
+                  notebook:Path=APP, # the notebook to serve
                  )->list[str]:
-    "The command line that serves `notebook` with Voilà on 127.0.0.1, code cells hidden"
-    return [sys.executable, '-m', 'voila', str(notebook), f'--port={port}', '--Voila.ip=127.0.0.1',
-            '--Voila.port_retries=0', f'--Voila.open_browser={open_browser}', '--strip_sources=True',
-            '--show_tracebacks=False', '--theme=light']
+    "The command line that serves `notebook` with Voilà, configured by `config_dir/voila.json` alone"
+    return [sys.executable, '-m', 'voila', str(notebook), f'--Voila.config_file_paths={config_dir}']
 
 def port_free(port:int)->bool:
     "Whether nothing listens on `port` of 127.0.0.1"
@@ -486,16 +574,77 @@ def port_free(port:int)->bool:
         except OSError: return False
 
 # %% ../nbs/09_wizard.ipynb #58bd5dfe
-def serve(port=8866,          # the port to listen on, on 127.0.0.1
-          open_browser=False, # open the page in a browser
-         )->int:              # Voilà's exit code
+def _open_when_up(url:str, port:int, proc:subprocess.Popen, timeout=120.):
+    "Open `url` in a browser once something listens on `port`, unless `proc` ended first"
+    import webbrowser
+    for _ in range(int(timeout * 4)):
+        if proc.poll() is not None: return
+        with socket.socket() as s:
+            if s.connect_ex(('127.0.0.1', port)) == 0: webbrowser.open(url); return
+        time.sleep(0.25)
+
+@contextmanager
+def _term_as_ctrl_c():
+    "Treat SIGTERM as Ctrl-C while in the main thread, so that stopping the app stops Voilà and its kernels too"
+    import signal
+    if threading.current_thread() is not threading.main_thread(): yield; return
+    prev = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try: yield
+    finally: signal.signal(signal.SIGTERM, prev)
+
+def serve(port=8866,              # the port to listen on, on 127.0.0.1
+          open_browser=False,     # open the page in a browser
+          allow_local_files=False,# let accounts read this computer's files (`archive:PATH`, `file:PATH`)
+          max_upload_mb=100.,     # the largest upload
+          **config,               # more `app_config` settings: `max_pages`, `idle_seconds`
+         )->int:                  # Voilà's exit code
     "Serve the wizard as a local web app with Voilà until Ctrl-C"
     if not port_free(port): raise HuggingTweetsError(
         f"Port {port} on 127.0.0.1 is in use: stop what runs there, or choose another port (huggingtweets app --port N).")
-    env = {**os.environ, 'HUGGINGTWEETS_BOTS_DIR': os.environ.get('HUGGINGTWEETS_BOTS_DIR') or str(Path('bots').resolve())}
-    print(f'huggingtweets app: http://127.0.0.1:{port}/ (bots go to {env["HUGGINGTWEETS_BOTS_DIR"]}; Ctrl-C to stop)', flush=True)
-    proc = subprocess.Popen(voila_command(port, open_browser), env=env)
-    try: return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        return proc.wait()
+    token = secrets.token_urlsafe(24)
+    env = {**os.environ, 'HUGGINGTWEETS_BOTS_DIR': os.environ.get('HUGGINGTWEETS_BOTS_DIR') or str(Path('bots').resolve()),
+           'JUPYTER_TOKEN': token, 'HUGGINGTWEETS_ALLOW_LOCAL_FILES': '1' if allow_local_files else '0',
+           'HUGGINGTWEETS_MAX_UPLOAD_MB': str(max_upload_mb)}
+    url = f'http://127.0.0.1:{port}/?token={token}'
+    with tempfile.TemporaryDirectory(prefix='huggingtweets-app-') as conf:
+        (Path(conf)/'voila.json').write_text(json.dumps(app_config(port, max_upload_mb, **config)))
+        print(f'huggingtweets app: {url} (bots go to {env["HUGGINGTWEETS_BOTS_DIR"]}; Ctrl-C to stop)', flush=True)
+        proc = subprocess.Popen(voila_command(Path(conf)), env=env)
+        if open_browser: threading.Thread(target=_open_when_up, args=(url, port, proc), daemon=True).start()
+        with _term_as_ctrl_c():
+            try: return proc.wait()
+            except KeyboardInterrupt:
+                proc.terminate()
+                return proc.wait()
+
+# %% ../nbs/09_wizard.ipynb #0aa312d5
+_GUARD = '''<script>
+(() => {
+  const limit = %(bytes)d, rest = %(rest)s;
+  let button = null;  // the upload button of step 1 clicked last
+  document.addEventListener('click', e => { button = e.target.closest?.('.ht-step-1 .widget-upload') || null; }, true);
+  function guard(e) {
+    if (!button) return;
+    const row = button.closest('.widget-hbox'), old = row.parentNode.querySelector('.ht-upload-refused');
+    const big = [...this.files].find(f => f.size > limit);
+    if (old) old.remove();
+    if (!big) return;
+    e.stopImmediatePropagation(); this.value = '';
+    const box = Object.assign(document.createElement('div'), {className: 'ht-msg ht-error ht-upload-refused'});
+    box.textContent = `${big.name} is ${(big.size / 1e6).toFixed(1)} MB; ` + rest;
+    row.after(box);
+  }
+  const click = HTMLInputElement.prototype.click;  // the upload button clicks a file input that is not in the page
+  HTMLInputElement.prototype.click = function () {
+    if (this.type === 'file' && !this.htGuarded) { this.htGuarded = true; this.addEventListener('change', guard, true); }
+    return click.call(this);
+  };
+})();
+</script>'''
+
+def upload_guard(max_mb:float|None=None, # the limit; `HUGGINGTWEETS_MAX_UPLOAD_MB` when None
+                )->HTML:                 # the script; nothing when there is no limit
+    "A script for the app's page that keeps files over `max_mb` from being sent, and says why"
+    max_mb = max_mb or env_options().get('max_upload_mb')
+    if not max_mb: return HTML('')
+    return HTML(_GUARD % dict(bytes=int(max_mb * 1e6), rest=json.dumps(upload_limit(max_mb))))

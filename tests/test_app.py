@@ -1,15 +1,20 @@
-"""End to end: the web app (`huggingtweets.wizard.serve`, Voilà) driven in headless Chromium through the three steps.
+"""End to end: the web app (`huggingtweets.wizard.serve`, Voilà) driven in headless Chromium through the three steps,
+and refusing what it must refuse: requests without its token, with another Host or from another origin, the older
+websocket protocol, local files, a second training, uploads over its limit, and more pages than it serves.
 
 It runs on the bundled sample (`archive:sample`) and a tiny model, so it takes about a minute. Screenshots of each step
 go to `$HUGGINGTWEETS_SCREENSHOTS` when set, else to a temporary folder; the test prints where. To refresh the
 tutorial's pictures with a real bot, run it with `HUGGINGTWEETS_SCREENSHOTS=nbs/images HUGGINGTWEETS_TEST_BASE_MODEL=embedded
-HUGGINGTWEETS_TEST_EPOCHS=3 HUGGINGTWEETS_TEST_MAX_POSTS=3200`. It is skipped when Debian's chromium is not installed
-(`tools/install_browser.sh`, which `make test` runs, installs it).
+HUGGINGTWEETS_TEST_EPOCHS=3 HUGGINGTWEETS_TEST_MAX_POSTS=3200`. The browser tests are skipped when Debian's chromium is not
+installed (`tools/install_browser.sh`, which `make test` runs, installs it); the others drive the page over its websocket
+with `tools/app_memory.py`'s client.
 """
-import copy, json, os, re, shutil, signal, socket, subprocess, sys, time, urllib.request, zipfile
+import copy, json, os, re, shutil, signal, socket, subprocess, sys, time, urllib.error, urllib.request, uuid, zipfile
 from pathlib import Path
 import pytest
 from conftest import ROOT
+sys.path.insert(0, str(ROOT/'tools'))
+from app_memory import Page, V1
 
 CHROMIUM = '/usr/bin/chromium'
 ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -47,11 +52,11 @@ def hostile_archive(path:Path, n=150)->Path:
 
 MAX_POSTS = int(os.environ.get('HUGGINGTWEETS_TEST_MAX_POSTS', 100))  # of the 428 of the bundled sample
 
+MAX_UPLOAD_MB = 1
+
 @pytest.fixture(scope='module')
 def app(tmp_path_factory):
-    "The web app on a free port of 127.0.0.1, training a tiny model: (url, bots folder)"
-    if not Path(CHROMIUM).exists(): pytest.skip(f'{CHROMIUM} is not installed (run tools/install_browser.sh)')
-    pytest.importorskip('playwright.sync_api')
+    "The web app on a free port of 127.0.0.1, training a tiny model: (address with its token, bots folder)"
     tmp = tmp_path_factory.mktemp('app')
     from huggingtweets.models import tiny_base
     base = os.environ.get('HUGGINGTWEETS_TEST_BASE_MODEL') or str(tiny_base(tmp/'tiny'))
@@ -59,25 +64,34 @@ def app(tmp_path_factory):
     env = {**os.environ, 'HUGGINGTWEETS_BASE_MODEL': base, 'HUGGINGTWEETS_EPOCHS': os.environ.get('HUGGINGTWEETS_TEST_EPOCHS', '1'),
            'HUGGINGTWEETS_MAX_POSTS': str(MAX_POSTS),
            'HUGGINGTWEETS_CACHE': str(tmp/'cache'), 'HUGGINGTWEETS_WANDB': 'disabled', 'WANDB_MODE': 'disabled',
-           'HF_HUB_OFFLINE': '1'}
+           'HF_HUB_OFFLINE': '1', 'PYTHONPATH': os.pathsep.join(p for p in (str(ROOT), os.environ.get('PYTHONPATH')) if p)}
     env.pop('HUGGINGTWEETS_BOTS_DIR', None)
     log = open(tmp/'app.log', 'w')
-    proc = subprocess.Popen([sys.executable, '-c', f'from huggingtweets.wizard import serve; serve({port})'], cwd=tmp, env=env,
+    serve = f'serve({port}, max_upload_mb={MAX_UPLOAD_MB}, idle_seconds=10)'
+    proc = subprocess.Popen([sys.executable, '-c', f'from huggingtweets.wizard import serve; {serve}'], cwd=tmp, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f'http://127.0.0.1:{port}/'
     try:
         for _ in range(240):
             if proc.poll() is not None: pytest.fail(f'the app ended early:\n{(tmp/"app.log").read_text()[-3000:]}')
-            try: urllib.request.urlopen(url, timeout=60); break
-            except OSError: time.sleep(0.5)
-        else: pytest.fail(f'the app did not answer at {url}:\n{(tmp/"app.log").read_text()[-3000:]}')
-        assert f'huggingtweets app: {url}' in (tmp/'app.log').read_text()
-        yield url, tmp/'bots'
+            m = re.search(rf'huggingtweets app: (http://127\.0\.0\.1:{port}/\?token=[\w-]+) ', (tmp/'app.log').read_text())
+            try:
+                if m: urllib.request.urlopen(f'http://127.0.0.1:{port}/login', timeout=60); break
+            except OSError: pass
+            time.sleep(0.5)
+        else: pytest.fail(f'the app did not answer on port {port}:\n{(tmp/"app.log").read_text()[-3000:]}')
+        yield m[1], tmp/'bots'
     finally:
-        os.killpg(proc.pid, signal.SIGINT)  # serve stops Voilà, which shuts its kernels down
-        try: proc.wait(30)
-        except subprocess.TimeoutExpired: os.killpg(proc.pid, signal.SIGKILL); proc.wait()
+        import psutil
+        started = psutil.Process(proc.pid).children(recursive=True)  # Voilà and its kernels
+        proc.send_signal(signal.SIGTERM)  # serve stops Voilà, which shuts its kernels down
+        try: proc.wait(60)
+        except subprocess.TimeoutExpired: pass
+        _, alive = psutil.wait_procs(started, timeout=30)
+        try: os.killpg(proc.pid, signal.SIGKILL)  # whatever is left, so that no test leaves processes behind
+        except ProcessLookupError: pass
         log.close()
+    assert proc.returncode is not None and not alive, f'Voilà or a kernel outlived the app: {alive}'
+    assert 'Traceback' not in (tmp/'app.log').read_text(), (tmp/'app.log').read_text()[-5000:]
 
 @pytest.fixture(scope='module')
 def screenshots(tmp_path_factory)->Path:
@@ -88,6 +102,8 @@ def screenshots(tmp_path_factory)->Path:
 
 @pytest.fixture
 def page(app):
+    if not Path(CHROMIUM).exists(): pytest.skip(f'{CHROMIUM} is not installed (run tools/install_browser.sh)')
+    pytest.importorskip('playwright.sync_api')
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -168,6 +184,14 @@ def test_hostile_names_and_posts_show_as_text(app, page, tmp_path):
     page.goto(url, timeout=180_000)
     step1 = page.locator('.ht-step-1')
     expect(step1.get_by_role('button', name='Download posts')).to_be_enabled(timeout=180_000)
+    big = tmp_path/'big.zip'
+    big.write_bytes(b'PK' + os.urandom(int(MAX_UPLOAD_MB * 1e6)))
+    with page.expect_file_chooser() as chooser:  # over the limit: refused in the page, before it is sent
+        step1.get_by_role('button', name=re.compile('Upload an X archive')).click()
+    chooser.value.set_files(str(big))
+    expect(step1.locator('.ht-upload-refused')).to_have_text(
+        f'big.zip is 1.0 MB; this app takes uploads of up to {MAX_UPLOAD_MB} MB. Zip only the archive\'s data folder '
+        '(it holds the posts) and upload that.')
     with page.expect_file_chooser() as chooser:
         step1.get_by_role('button', name=re.compile('Upload an X archive')).click()
     chooser.value.set_files(str(hostile_archive(tmp_path/'mallory.zip')))
@@ -190,3 +214,82 @@ def test_hostile_names_and_posts_show_as_text(app, page, tmp_path):
     expect(step3.locator('.ht-samples tbody tr').first).to_be_visible(timeout=120_000)
     assert page.locator('img[src=x]').count() == 0 and page.locator('.ht-step-3 script').count() == 0
     assert page.dialogs == [] and 'Traceback' not in page.content()
+
+def get(url:str, **headers)->tuple[int, str, str]:
+    "(status, final address after redirects, body) of a GET"
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=120) as r: return r.status, r.url, r.read().decode()
+    except urllib.error.HTTPError as e: return e.code, url, e.read().decode()
+
+def websocket_status(url:str, kernel_id:str, query='', **options)->int:
+    "The status a kernel websocket request gets: 101 when it opens"
+    import websocket
+    base = url.split('?')[0].replace('http', 'ws', 1)
+    try: websocket.create_connection(f'{base}api/kernels/{kernel_id}/channels?session_id={uuid.uuid4()}&{query}', timeout=60, **options).close()
+    except websocket.WebSocketBadStatusException as e: return e.status_code
+    return 101
+
+def kernel(url:str, kernel_id:str)->dict|None:
+    "What the app says of a kernel (its `connections` among them), or None when it is gone"
+    base, token = url.split('?')[0], url.split('token=')[1]
+    status, _, body = get(f'{base}api/kernels/{kernel_id}?token={token}')
+    return json.loads(body) if status == 200 else None
+
+def test_strangers_are_refused(app):
+    "No token or a wrong one, another Host, another origin, the older websocket protocol: refused"
+    url, _ = app
+    base, token = url.split('?')[0], url.split('token=')[1]
+    for address in (base, base + '?token=wrong'):  # sent to the login page; no kernel started
+        status, final, body = get(address)
+        assert status == 200 and '/login' in final and 'kernelId' not in body, (address, final)
+    assert get(url, Host='attacker.example')[0] == 403  # DNS rebinding: even with the token
+    assert get(base + 'login', Host='attacker.example')[0] == 403 and get(base + 'login', Host='localhost')[0] == 200
+    page = Page(url)
+    try:
+        kid = page.kernel_id
+        assert [get(f'{base}api/kernels/{kid}{q}')[0] for q in ('', '?token=wrong', f'?token={token}')] == [403, 403, 200]
+        assert websocket_status(url, kid, subprotocols=[V1]) == 403                        # no token
+        assert websocket_status(url, kid, f'token={token}') == 400                         # the older protocol
+        assert websocket_status(url, kid, f'token={token}', subprotocols=[V1]) == 101
+        # a browser trades the token for a cookie; with the cookie, only the app's own origin may connect
+        assert websocket_status(url, kid, cookie=page.cookie, subprotocols=[V1], origin='http://attacker.example') == 403
+        assert websocket_status(url, kid, cookie=page.cookie, subprotocols=[V1], origin=base.rstrip('/')) == 101
+        import psutil  # the kernel runs without the token
+        [k] = [p for p in psutil.process_iter(['cmdline']) if f'kernel-{kid}.json' in ' '.join(p.info['cmdline'] or [])]
+        assert 'JUPYTER_TOKEN' not in k.environ() and k.environ()['HUGGINGTWEETS_ALLOW_LOCAL_FILES'] == '0'
+    finally: page.close()
+
+def test_local_files_and_second_training_refused(app):
+    "The app reads no local file unless allowed, and trains one bot at a time across its pages"
+    url, bots = app
+    from huggingtweets.wizard import training_lock
+    page = Page(url)
+    try:
+        page.type('Account 1', f'file:{ROOT}/README.md')
+        page.click('Download posts'); page.wait_for('class="ht-msg ht-error"')
+        assert f'file:{ROOT}/README.md: this app reads no files of the computer it runs on' in page.html()
+        page.type('Account 1', 'archive:sample'); page.forget()
+        page.click('Download posts'); page.wait_for('<td>Tweets kept</td>')
+        with training_lock(bots/'.training.lock'):  # this test's process trains, as another page's kernel would
+            page.click('Train the bot'); page.wait_for('Another bot is being trained here')
+    finally: page.close()
+
+def wait_until(check, what:str):
+    for _ in range(240):
+        if check(): return
+        time.sleep(0.5)
+    pytest.fail(what)
+
+def test_kernels_capped_and_culled(app):
+    "At most two pages at once: a third takes the place of one that left, or is told to close one; kernels left are culled"
+    url, _ = app
+    first, second = Page(url), Page(url)  # kernels that earlier tests left make room for these
+    status, _, body = get(url)
+    assert status == 503 and 'This app has 2 pages open, the most it serves at once; close one, then reload this page' in body
+    first.close()
+    wait_until(lambda: kernel(url, first.kernel_id)['connections'] == 0, 'the app did not see the page leave')
+    third = Page(url)
+    assert kernel(url, first.kernel_id) is None and kernel(url, second.kernel_id)
+    second.close(); third.close()
+    wait_until(lambda: kernel(url, second.kernel_id) is None and kernel(url, third.kernel_id) is None,  # idle_seconds=10
+               'the kernels of pages that left were not culled')

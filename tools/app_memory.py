@@ -1,0 +1,194 @@
+"""The web app's memory through rounds of a scripted client (issue 12).
+
+Starts the web app (`huggingtweets.wizard.serve`) on a free port with a tiny model, then runs rounds of a client that
+does over the kernel's websocket what the page does in a browser: load the page, ask its widgets' states, type the
+account (`archive:sample`), press "Download posts" and wait for the stats table, "Train the bot" and wait for the
+held-out loss, "Generate" and wait for the samples, then disconnect without shutting its kernel down (as a tab that
+crashed would). The client speaks Jupyter's v1 kernel websocket protocol, as Voilà's page does; `--legacy` makes it
+speak the older one, which made the server grow to 18.7 GB before issue 12 (the app now refuses it).
+
+A sampler adds up the resident memory (RSS) of the Voilà process and its kernels every 0.2 s. The script prints the
+peak of each round and writes the figures as JSON; it exits with 1 when a round fails or a peak is over `--limit-mb`.
+
+    python tools/app_memory.py --rounds 20 --out app_memory.json
+"""
+import argparse, html, json, os, re, socket, subprocess, sys, tempfile, threading, time, urllib.request, uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+import psutil, websocket
+from jupyter_server.services.kernels.connection.base import (deserialize_binary_message, deserialize_msg_from_ws_v1,
+                                                             serialize_msg_to_ws_v1)
+
+V1 = 'v1.kernel.websocket.jupyter.org'
+
+def free_port()->int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+
+def start_app(tmp:Path, port:int, **serve_options)->tuple[subprocess.Popen, str]:
+    "The web app on `port`, training a tiny model on at most 100 posts: (its process, its address with the token)"
+    from huggingtweets.models import tiny_base
+    env = {**os.environ, 'PYTHONPATH': os.pathsep.join([str(ROOT), os.environ.get('PYTHONPATH', '')]).rstrip(os.pathsep),
+           'HUGGINGTWEETS_BASE_MODEL': str(tiny_base(tmp/'tiny')), 'HUGGINGTWEETS_EPOCHS': '1', 'HUGGINGTWEETS_MAX_POSTS': '100',
+           'HUGGINGTWEETS_CACHE': str(tmp/'cache'), 'HUGGINGTWEETS_WANDB': 'disabled', 'WANDB_MODE': 'disabled', 'HF_HUB_OFFLINE': '1'}
+    env.pop('HUGGINGTWEETS_BOTS_DIR', None)
+    log = open(tmp/'app.log', 'w')
+    proc = subprocess.Popen([sys.executable, '-c', f'from huggingtweets.wizard import serve; serve({port}, **{serve_options!r})'],
+                            cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    for _ in range(480):
+        if proc.poll() is not None: sys.exit(f'the app ended early:\n{(tmp/"app.log").read_text()[-3000:]}')
+        m = re.search(r'huggingtweets app: (\S+)', (tmp/'app.log').read_text())
+        if m:  # the login page answers without starting a kernel
+            try: urllib.request.urlopen(f'http://127.0.0.1:{port}/login', timeout=60); return proc, m[1]
+            except OSError: pass
+        time.sleep(0.5)
+    sys.exit(f'the app did not answer:\n{(tmp/"app.log").read_text()[-3000:]}')
+
+def voila_tree(app:subprocess.Popen)->list[psutil.Process]:
+    "The Voilà process and its kernels"
+    voila = [p for p in psutil.Process(app.pid).children() if 'voila' in ' '.join(p.cmdline())]
+    return voila + [k for v in voila for k in v.children(recursive=True)]
+
+class Sampler(threading.Thread):
+    "Adds up the RSS of the Voilà process and its kernels every `every` seconds; `peak()` gives and resets the peak"
+    def __init__(self, app, every=0.2):
+        super().__init__(daemon=True)
+        self.app, self.every, self._peak, self.kernels = app, every, 0, 0
+    def run(self):
+        while self.app.poll() is None:
+            rss, n = 0, 0
+            for p in voila_tree(self.app):
+                try:
+                    if p.status() == psutil.STATUS_ZOMBIE: continue  # ended, not yet reaped: it holds no memory
+                    rss += p.memory_info().rss; n += 'ipykernel' in ' '.join(p.cmdline())
+                except psutil.Error: pass
+            self._peak, self.kernels = max(self._peak, rss), max(self.kernels, n)
+            time.sleep(self.every)
+    def peak(self)->tuple[int, int]:
+        "The peak RSS and the most kernels since the last call"
+        out = self._peak, self.kernels
+        self._peak = self.kernels = 0
+        return out
+
+class Page:
+    "What Voilà's page does over the kernel's websocket: widget states, typing, clicks"
+    def __init__(self, url:str, legacy=False, timeout=600):
+        self.url, self.legacy, self.timeout = url, legacy, timeout
+        with urllib.request.urlopen(url, timeout=120) as r:
+            html, self.cookie = r.read().decode(), '; '.join(c.split(';')[0] for c in r.headers.get_all('Set-Cookie') or [])
+        self.kernel_id = re.search(r'"kernelId": "([0-9a-f-]+)"', html)[1]
+        base, _, query = url.partition('?')
+        ws_url = base.replace('http', 'ws', 1) + f'api/kernels/{self.kernel_id}/channels?session_id={uuid.uuid4()}&{query}'
+        self.ws = websocket.create_connection(ws_url, subprotocols=None if legacy else [V1], timeout=timeout)
+        self.session, self.states = uuid.uuid4().hex, {}
+        control = uuid.uuid4().hex
+        self.send('comm_open', dict(comm_id=control, target_name='jupyter.widget.control', data={}), {'version': '1.0.0'})
+        self.send('comm_msg', dict(comm_id=control, data=dict(method='request_states')))
+        while not self.states: self.receive()
+
+    def send(self, msg_type:str, content:dict, metadata=None):
+        header = dict(msg_id=uuid.uuid4().hex, username='app_memory', session=self.session, msg_type=msg_type, version='5.3',
+                      date=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
+        if self.legacy:
+            self.ws.send(json.dumps(dict(header=header, parent_header={}, metadata=metadata or {}, content=content, channel='shell')))
+        else:
+            parts = [json.dumps(x).encode() for x in (header, {}, metadata or {}, content)]
+            self.ws.send_binary(serialize_msg_to_ws_v1(parts, 'shell'))
+
+    def receive(self):
+        "Read one message and follow the widget states it changes"
+        data = self.ws.recv()
+        if self.legacy: msg = deserialize_binary_message(data) if isinstance(data, bytes) else json.loads(data)
+        else:
+            _, parts = deserialize_msg_from_ws_v1(data)
+            msg = dict(msg_type=json.loads(parts[0])['msg_type'], content=json.loads(parts[3]))
+        if msg['msg_type'] != 'comm_msg': return
+        data = msg['content']['data']
+        if data.get('method') == 'update_states':
+            for k,v in data['states'].items(): self.states[k] = v['state']
+        elif data.get('method') == 'update': self.states.setdefault(msg['content']['comm_id'], {}).update(data['state'])
+
+    def widget(self, description:str)->str:
+        return next(k for k,s in self.states.items() if s.get('description') == description)
+
+    def type(self, description:str, text:str):
+        self.send('comm_msg', dict(comm_id=self.widget(description), data=dict(method='update', state=dict(value=text), buffer_paths=[])))
+        self.states[self.widget(description)]['value'] = text
+
+    def click(self, description:str):
+        "Click a button once it is enabled, as a person would"
+        while self.states[self.widget(description)].get('disabled'): self.receive()
+        self.send('comm_msg', dict(comm_id=self.widget(description), data=dict(method='custom', content=dict(event='click'))))
+
+    def forget(self):
+        "Forget what the HTML widgets show, so that `wait_for` sees only what comes next"
+        for s in self.states.values():
+            if s.get('_model_name') == 'HTMLModel': s['value'] = ''
+
+    def html(self)->str: return ' '.join(s.get('value', '') for s in self.states.values() if s.get('_model_name') == 'HTMLModel')
+
+    def wait_for(self, text:str):
+        "Read messages until an HTML widget shows `text`; an error box ends the round"
+        t0 = time.monotonic()
+        while text not in self.html():
+            if 'class="ht-msg ht-error"' in self.html(): raise RuntimeError(re.sub(r'<[^>]+>', ' ', self.html())[-1500:])
+            if time.monotonic() - t0 > self.timeout: raise TimeoutError(f'{text!r} did not appear in {self.timeout} s')
+            self.receive()
+
+    def close(self): self.ws.close()
+
+def short(e:Exception)->str:
+    "An error in one line: a refused websocket's status and the reason the server gave"
+    why = re.search(r'<pre class="traceback">(.*?)</pre>', str(e), re.S)
+    return f'{type(e).__name__}: ' + (f'{e.status_code}: {html.unescape(why[1])}' if why else str(e).split(' -+-+- ')[0])
+
+def one_round(url:str, legacy=False)->dict:
+    "The three steps of the wizard on the bundled sample; seconds of each"
+    t, out = time.monotonic(), {}
+    page = Page(url, legacy)
+    try:
+        page.type('Account 1', 'archive:sample')
+        for button,text,step in (('Download posts', '<td>Tweets kept</td>', 'stats'), ('Train the bot', 'held-out loss', 'training'),
+                                 ('Generate', '<table class="ht-samples">', 'samples')):
+            page.click(button); page.wait_for(text)
+            out[step], t = round(time.monotonic() - t, 1), time.monotonic()
+    finally: page.close()
+    return out
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('--rounds', type=int, default=20)
+    ap.add_argument('--out', default='app_memory.json', help='where to write the figures (JSON)')
+    ap.add_argument('--limit-mb', type=float, default=1536, help='the most the Voilà process and its kernels may hold')
+    ap.add_argument('--legacy', action='store_true', help="speak the older websocket protocol (refused since issue 12)")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix='app-memory-') as tmp:
+        app, url = start_app(Path(tmp), free_port())
+        sampler = Sampler(app); sampler.start()
+        time.sleep(1); base, _ = sampler.peak()
+        print(f'app at {url.split("?")[0]}; at rest {base / 2**20:,.0f} MB', flush=True)
+        rounds, failed = [], None
+        try:
+            for i in range(1, args.rounds + 1):
+                try: steps = one_round(url, args.legacy)
+                except Exception as e: steps, failed = {'error': short(e)}, i
+                time.sleep(0.5)
+                peak, kernels = sampler.peak()
+                rounds.append(dict(round=i, peak_mb=round(peak / 2**20), kernels=kernels, seconds=steps))
+                print(f'round {i:2d}: peak {peak / 2**20:,.0f} MB, {kernels} kernel(s), {steps}', flush=True)
+                if failed: break
+        finally:
+            os.killpg(app.pid, 2)
+            try: app.wait(60)
+            except subprocess.TimeoutExpired: os.killpg(app.pid, 9)
+        top = max((r['peak_mb'] for r in rounds), default=0)
+        result = dict(rounds=rounds, at_rest_mb=round(base / 2**20), max_peak_mb=top, limit_mb=args.limit_mb,
+                      legacy=args.legacy, python=sys.version.split()[0])
+        Path(args.out).write_text(json.dumps(result, indent=1) + '\n')
+        print(f'highest peak {top:,} MB over {len(rounds)} round(s) (limit {args.limit_mb:,.0f} MB); figures in {args.out}')
+        if failed: print(f'round {failed} failed: {rounds[-1]["seconds"]["error"]}')
+        sys.exit(1 if failed or top > args.limit_mb else 0)
+
+if __name__ == '__main__': main()
