@@ -896,7 +896,7 @@ def _mastodon_get(session, url:str, params:dict|None, acct:Account)->requests.Re
     if r.status_code >= 500: raise HuggingTweetsError(f"{acct}: {acct.server} is having trouble (HTTP {r.status_code}). Try again later.")
     if r.status_code == 404: raise HuggingTweetsError(f"{acct}: there is no such account on {acct.server}. Check the name and the server.")
     if r.status_code in (401, 403): raise HuggingTweetsError(f"{acct}: {acct.server} only lets signed-in users read its accounts ({code}). "
-                                                             "Download your posts from the server instead (Preferences → Import and export) and use file:PATH.")
+                                                             "If it is your account, request your archive (Preferences → Import and export) and use archive:PATH.")
     if r.status_code == 410: raise HuggingTweetsError(f"{acct}: the account is gone from {acct.server} (suspended or deleted).")
     raise HuggingTweetsError(f"{acct}: {acct.server} refused the request (HTTP {r.status_code}: {code}).")
 
