@@ -468,7 +468,7 @@ def _file_account(rows:list, path:Path)->tuple[str, str|None]:
     for r in rows:
         if not isinstance(r, dict): continue
         keys = _keys(r)
-        if (k := _find(r, keys, _AUTHOR_FIELDS)) is not None: authors.add(_account_of(r[k]))
+        authors.add(_account_of(r[k]) if (k := _find(r, keys, _AUTHOR_FIELDS)) is not None else '')
         if (k := _find(r, keys, _NAME_FIELDS)) is not None and isinstance(r[k], str): names.add(r[k].strip())
         elif (k := _find(r, keys, ['user'])) is not None and (n := _maybe(r[k], 'name')): names.add(n.strip())
     if len(authors - {''}) == 1 and '' not in authors: return authors.pop(), names.pop() if len(names) == 1 else None
