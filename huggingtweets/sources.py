@@ -546,7 +546,7 @@ def _link_facets(rec, b:bytes)->list[tuple[int, int, str]]:
     "The (start, end, address) of each good link facet of a post record whose text is `b`, sorted"
     whole = lambda i: i == len(b) or b[i] & 0xC0 != 0x80  # a byte offset between two characters
     out = []
-    for f in _field(rec, 'facets', list, []) if isinstance(rec, dict) else []:
+    for f in _maybe(rec, 'facets', list) or []:
         start, end = _maybe(f, 'index.byteStart', int), _maybe(f, 'index.byteEnd', int)
         feats = _maybe(f, 'features', list) or []
         uri = next((x.get('uri') for x in feats if isinstance(x, dict) and x.get('$type') == 'app.bsky.richtext.facet#link'), None)

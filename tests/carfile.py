@@ -55,7 +55,7 @@ def car_bytes(did:str, records:dict, version:int=3, fanout:int=4)->bytes:
     blocks = []
     entries = sorted((k, add(r, blocks)) for k,r in records.items())
     root = mst_node(entries, blocks, fanout) or add({'e': [], 'l': None}, blocks)
-    commit = {'did': did, 'version': version, 'data': root, 'prev': None, 'sig': bytes(64), **({'rev': '3ljlyqit2uk2l'} if version >= 3 else {})}
+    commit = {'did': did, 'version': version, 'data': root, 'prev': None, 'sig': bytes(64), **({'rev': '3ljlyqit2uk2l'} if version == 3 else {})}
     head = add(commit, blocks, [root])
     header = encode({'version': 1, 'roots': [head]}, [head])
     body = b''.join(varint(len(c) + len(d)) + c + d for c,d in [blocks[-1], *blocks[:-1]])
