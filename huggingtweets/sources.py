@@ -415,12 +415,18 @@ def _find(row:dict, keys:dict, names, filled=True)->str|None:
     "The row's name for the first of `names` it has (in any case), and when `filled` holds something; else None"
     return next((k for n in names if (k := keys.get(n.lower())) is not None and (not filled or row[k] not in (None, ''))), None)
 
-def _unbytes(text:str)->str:
-    "The text of a Python bytes literal (`b'caf\\xc3\\xa9'`, as tweepy dumps write), else `text`"
-    if not (len(text) > 2 and text[0] == 'b' and text[1] in '\'"' and text[-1] == text[1]): return text
+def _bytes_text(text:str)->str|None:
+    "The text a Python bytes literal (`b'caf\\xc3\\xa9'`) holds; None when `text` is no such literal"
+    if not (len(text) > 2 and text[0] == 'b' and text[1] in '\'"' and text[-1] == text[1]): return None
     try: b = ast.literal_eval(text)
-    except (ValueError, SyntaxError, MemoryError, RecursionError): return text
-    return b.decode('utf-8', errors='replace') if isinstance(b, bytes) else text
+    except (ValueError, SyntaxError, MemoryError, RecursionError): return None
+    return b.decode('utf-8', errors='replace') if isinstance(b, bytes) else None
+
+def _unbytes(posts:list[Post])->list[Post]:
+    "`posts`, their texts decoded from bytes literals when most of them are such (as tweepy dumps write them)"
+    texts = [_bytes_text(p.text) for p in posts]
+    if sum(t is not None for t in texts) * 2 <= len(posts): return posts
+    return [p if t is None else replace(p, text=t, is_repost=p.is_repost or t.startswith('RT @')) for p,t in zip(posts, texts)]
 
 def _account_of(v)->str:
     "A handle from an author field: text, or an object with `screen_name` or `username`"
@@ -450,8 +456,11 @@ def _file_post(row, i:int, handle:str, field:str|None, time_field:str|None, mtim
     if not isinstance(row, dict): raise HuggingTweetsError(f"{label}: row {i+1} is a {type(row).__name__}, not a post with a text field.")
     keys = _keys(row)
     if (f := _find(row, keys, [field] if field else _TEXT_FIELDS, filled=False)) is None: raise _no_text(field, row, i, label)
-    text = _unbytes(str(row[f] or ''))
+    text = str(row[f] or '')
     if f.lower() == 'content' and re.search(r'<(p|br|a|span)\b', text): text = html_text(text)
+    if time_field and time_field.lower() not in keys:
+        raise HuggingTweetsError(f"{label}: no {time_field!r} field in row {i+1} (it has {_said(', '.join(map(str, row)), 120) or 'no fields'}). "
+                                 "Name the field that holds the post's time: --time-field NAME, time_field='NAME'.")
     when = _time_of(row, keys, time_field)
     try: created = parse_time(when) if when is not None else mtime
     except ValueError: raise HuggingTweetsError(f"{label}: row {i+1} has a time I can't read: {_said(repr(when), 60)}. Use ISO 8601, e.g. 2024-05-10T22:14:03Z, "
@@ -488,7 +497,7 @@ def read_file(path:str|Path,            # a .txt, .csv, .json or .jsonl file of 
     except OSError as e: raise HuggingTweetsError(f"{label}: can't read {path} ({e.strerror or e}). Check the file's permissions.") from None
     found, name = _file_account(rows, path)
     handle = (handle or '').strip().removeprefix('@') or found
-    posts = [_file_post(r, i, handle, text_field, time_field, mtime, label) for i,r in enumerate(rows)]
+    posts = _unbytes([_file_post(r, i, handle, text_field, time_field, mtime, label) for i,r in enumerate(rows)])
     return Profile(handle, name or handle, 'file'), sorted(posts, key=lambda p: p.created_at, reverse=True)
 
 # %% ../nbs/01_sources.ipynb #1b85231b

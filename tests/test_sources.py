@@ -794,6 +794,7 @@ def test_files_usual_names_in_any_case(tmp_path):
     assert [(p.text, p.created_at.hour, p.is_repost) for p in read_file(tmp_path/'c.csv')[1]] == [('second', 8, True), ('first', 21, False)]
     (tmp_path/'d.csv').write_text('when,msg\n2020-01-11 10:00,hi\n')
     assert read_file(tmp_path/'d.csv', text_field='msg', time_field='WHEN')[1][0].created_at == datetime(2020, 1, 11, 10, tzinfo=timezone.utc)
+    assert "no 'posted' field in row 1 (it has when, msg). Name the field that holds the post's time: --time-field NAME" in errmsg(read_file, tmp_path/'d.csv', 'msg', None, 'posted')
 
 
 def test_files_handle_never_empty(tmp_path):
@@ -815,6 +816,8 @@ def test_files_bytes_literals_reposts_and_replies(tmp_path):
     (tmp_path/'dump.json').write_text(json.dumps(rows))
     assert [(p.text, p.is_repost, p.is_reply) for p in read_file(tmp_path/'dump.json')[1]] == [
         ('@user Good question …', False, True), ('RT @nasa: Look up 🔭', True, False), ("it's fine", False, False), ("b'not \\x closed", False, False)]
+    (tmp_path/'plain.txt').write_text("b'day to you'\nand a normal post\n")
+    assert [p.text for p in read_file(tmp_path/'plain.txt')[1]] == ["b'day to you'", 'and a normal post']
     (tmp_path/'t.csv').write_text('id,text,tweet_type,in_reply_to_user_id,Retweet from\n1,@a quote,quote,99,\n2,@a reply,reply,99,\n3,shared,original,,nasa\n')
     assert [(p.id, p.is_reply, p.is_repost) for p in read_file(tmp_path/'t.csv')[1]] == [('1', False, False), ('2', True, False), ('3', False, True)]
 
