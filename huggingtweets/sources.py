@@ -509,7 +509,7 @@ def _car_blocks(path:Path, label)->tuple:
     try:
         if (size := path.stat().st_size) > _MAX_FILE:
             raise HuggingTweetsError(f"{label}: {path.name} is {_size(size)}, more than the {_size(_MAX_FILE)} huggingtweets reads from one file; "
-                                     f"a repository takes about 1 KiB a record. This is not a Bluesky export as Bluesky writes it: {_FROM_BSKY}.")
+                                     f"a repository takes some 300 to 400 bytes a record. This is not a Bluesky export as Bluesky writes it: {_FROM_BSKY}.")
         data = path.read_bytes()
     except OSError as e: raise HuggingTweetsError(f"{label}: can't read {path} ({e.strerror or e}). Check the file's permissions.") from None
     try: return libipld.decode_car(data)
