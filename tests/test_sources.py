@@ -836,6 +836,20 @@ def test_files_name_an_archive(tmp_path):
     assert f'a .car file is an archive, not a file of posts: name it archive:{car}' in errmsg(download, f'file:{car}')
 
 
+def test_cli_train_passes_the_reading_options(tmp_path, monkeypatch):
+    "train gathers with the reading options, then trains and finishes as make_bot does (both stand-ins here: no training in this file)"
+    from huggingtweets import bot, cli
+    calls = []
+    monkeypatch.setattr(bot, 'train_bot', lambda accounts, out, **kw: calls.append((accounts, out, kw)) or tmp_path/'bot')
+    monkeypatch.setattr(bot, 'finish_bot', lambda b, **kw: calls.append((b, kw)))
+    (tmp_path/'olu.csv').write_text('msg\n' + ''.join(f'Post number {i} about the northern sky\n' for i in range(30)))
+    assert cli.main(['train', f"file:{tmp_path/'olu.csv'}", '--text-field', 'msg', '--handle', 'olu', '--seed', '7', '-o', str(tmp_path/'b')]) == 0
+    (accounts, out, kw), (b, fin) = calls
+    assert [a.handle for a in accounts] == ['olu'] and len(accounts[0].posts) == 30 and out == tmp_path/'b'
+    assert kw['seed'] == 7 and kw['base_model'] == 'embedded' and fin == {'seed': 7, 'hub_id': None} and b == tmp_path/'bot'
+    assert cli.main(['train', 'archive:sample', 'archive:sample', 'archive:sample', 'archive:sample']) == 1
+
+
 def test_cli_reading_options(tmp_path, capsys):
     from huggingtweets.cli import main, parser
     (tmp_path/'olu.csv').write_text('when,msg\n' + ''.join(f'2024-05-{i % 28 + 1:02d} 10:00,Post number {i} about the northern sky tonight\n' for i in range(50)))
