@@ -1,6 +1,7 @@
-"""Every reader, fuzzed with Hypothesis (issue 12): X archives (zip and folder, with `tweets.js`, `note-tweet.js`,
-`account.js` and `profile.js` of any shape), posts files (CSV, JSON, JSONL, TXT), and the Bluesky, Mastodon and X
-parsers of one reply, alone and behind HTTP. Fields come missing, null, wrongly typed or oversized. Whatever comes in,
+"""Every reader, fuzzed with Hypothesis (issues 12 and 13): X archives (zip and folder, with `tweets.js`, `note-tweet.js`,
+`account.js` and `profile.js` of any shape), Bluesky repository exports (CAR files of records of any shape, and damaged
+bytes), Mastodon archives (outbox and actor of any shape, zip and folder), posts files (CSV, JSON, JSONL, TXT, with the
+field names of scrapers), and the Bluesky, Mastodon and X parsers of one reply, alone and behind HTTP. Fields come missing, null, wrongly typed or oversized. Whatever comes in,
 a reader gives well-formed posts or raises `HuggingTweetsError` with a one-line message, never another exception, and
 within the deadline. The `ci` profile is derandomized (the same examples on every run, so CI never flakes) and keeps no
 example database; `HYPOTHESIS_PROFILE=dev` explores new examples, more of them."""
@@ -11,8 +12,9 @@ import pytest, responses
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 from huggingtweets.core import HuggingTweetsError
 from huggingtweets import sources
-from huggingtweets.sources import (Account, Post, Profile, download, read_archive, read_file, _bsky_page, _bsky_profile,
-                                   _mastodon_page, _mastodon_profile, _stem, _with_notes, _x_page, _x_profile)
+from huggingtweets.sources import (Account, Post, Profile, download, read_archive, read_bsky_car, read_file, read_mastodon_archive, _bsky_page,
+                                   _bsky_profile, _bsky_text, _mastodon_page, _mastodon_profile, _stem, _with_notes, _x_page, _x_profile)
+from carfile import car_bytes
 
 settings.register_profile('ci', derandomize=True, database=None, deadline=timedelta(seconds=5), max_examples=60, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
@@ -239,8 +241,12 @@ def test_stem_as_before(text):
 
 # ---------------------------------------------------------------- posts files
 
+bytes_literals = st.one_of(st.binary(max_size=40).map(repr), st.text(max_size=20).map(lambda t: repr(t.encode())), st.sampled_from(["b'", 'b""', "b'\\x'", "b'RT @a: \\xf0\\x9f'"]))
 rows = st.lists(either(obj(text=texts, full_text=texts, content=html_texts, msg=texts, created_at=times, date=times, timestamp=times, id=ids,
-                           author=texts, username=texts, is_retweet=st.booleans(), is_reply=st.sampled_from(['true', '0', 'yes']), in_reply_to_status_id=ids)),
+                           author=texts, username=texts, is_retweet=st.booleans(), is_reply=st.sampled_from(['true', '0', 'yes']), in_reply_to_status_id=ids,
+                           Tweet=st.one_of(texts, bytes_literals), Time=times, time=st.sampled_from(['10:00:00', '25:99', '']), tweet_type=st.sampled_from(['reply', 'retweet', 'quote', '']),
+                           user=st.one_of(texts, obj(screen_name=texts, username=texts, name=texts)), user_name=texts, retweetedTweet=junk,
+                           in_reply_to_user_id_str=ids, **{'Retweet from': texts})),
                 max_size=6)
 
 
@@ -261,15 +267,16 @@ file_texts = st.one_of(
     st.tuples(st.sampled_from(['.json', '.jsonl', '.csv', '.txt', '.ndjson', '.xlsx', '']), st.one_of(st.text(max_size=80), big, st.binary(max_size=80))))
 
 
-@given(ft=file_texts, field=st.one_of(st.none(), st.sampled_from(['text', 'msg', 'content', 'nope'])), cut=st.one_of(st.none(), st.integers(0, 300)))
+@given(ft=file_texts, field=st.one_of(st.none(), st.sampled_from(['text', 'msg', 'content', 'nope', 'TWEET'])), cut=st.one_of(st.none(), st.integers(0, 300)),
+       time_field=st.one_of(st.none(), st.sampled_from(['Time', 'date', 'nope'])), handle=st.one_of(st.none(), st.text(max_size=8)))
 @settings(max_examples=examples(400))
-def test_file(ft, field, cut):
+def test_file(ft, field, cut, time_field, handle):
     suffix, text = ft
     data = text.encode() if isinstance(text, str) else text
     with tempfile.TemporaryDirectory() as d:
         (Path(d)/f'posts{suffix}').write_bytes(data[:cut] if cut is not None else data)
-        got = outcome(read_file, Path(d)/f'posts{suffix}', field)
-    if got: profile_ok(got[0]); well_formed(got[1])
+        got = outcome(read_file, Path(d)/f'posts{suffix}', field, None, time_field, handle)
+    if got: profile_ok(got[0]); well_formed(got[1]); assert got[0].handle
 
 
 # ---------------------------------------------------------------- one reply of each network source
@@ -367,3 +374,94 @@ def test_mastodon_over_http(lookup, page): served('@tessa@astro.example', lookup
 @given(reply(x_user), reply(x_tweets))
 @settings(max_examples=examples(250))
 def test_x_over_http(lookup, page): served('@ferncrumb', lookup, page, bearer_token='t')
+
+
+# ---------------------------------------------------------------- Bluesky repository exports (CAR)
+
+facet = obj(index=obj(byteStart=st.integers(-3, 300), byteEnd=st.integers(-3, 300)),
+            features=st.lists(either(obj(**{'$type': st.sampled_from(['app.bsky.richtext.facet#link', 'app.bsky.richtext.facet#mention']),
+                                            'uri': st.one_of(st.just('https://example.com/a'), st.text(max_size=12))})), max_size=2))
+post_record = obj(**{'$type': st.just('app.bsky.feed.post'), 'text': texts, 'createdAt': times, 'reply': st.one_of(st.just({'root': {}}), junk),
+                     'facets': st.lists(either(facet), max_size=3), 'langs': st.just(['en'])})
+rkeys = st.text('abcdefghijklmnopqrstuvwxyz234567', min_size=1, max_size=6)
+records = st.dictionaries(st.tuples(st.sampled_from(['app.bsky.feed.post', 'app.bsky.feed.post', 'app.bsky.feed.repost', 'app.bsky.actor.profile',
+                                                     'app.bsky.graph.follow', 'com.example.other', 'app.bsky.feed.post/x']), rkeys).map('/'.join),
+                          either(st.one_of(post_record, obj(subject=st.just({'uri': 'at://x', 'cid': 'bafy'}), createdAt=times), obj(displayName=texts))), max_size=8)
+
+
+def cbor_safe(v):
+    "`v` with what DAG-CBOR can't hold (floats that are not finite, integers past 64 bits) made text"
+    if isinstance(v, dict): return {str(k): cbor_safe(x) for k,x in v.items()}
+    if isinstance(v, list): return [cbor_safe(x) for x in v]
+    if isinstance(v, float) and v != v or v in (float('inf'), float('-inf')) or isinstance(v, int) and not isinstance(v, bool) and not -2**63 <= v < 2**64: return str(v)
+    return v
+
+
+@given(recs=records, version=st.sampled_from([3, 3, 2, 1, 'x']), fanout=st.integers(1, 5), name=st.sampled_from(['olu.bsky.social-20240101.car', 'repo.car', 'x']))
+@settings(max_examples=examples(300))
+def test_car(recs, version, fanout, name):
+    with tempfile.TemporaryDirectory() as d:
+        (Path(d)/name).write_bytes(car_bytes('did:plc:abc', cbor_safe(recs), version=version, fanout=fanout))
+        got = outcome(read_archive, Path(d)/name)
+    if got: profile_ok(got[0]); well_formed(got[1]); assert got[0].handle
+
+
+@pytest.fixture(scope='module')
+def good_car():
+    recs = {f'app.bsky.feed.post/3k{i:02d}': {'$type': 'app.bsky.feed.post', 'text': f'post {i}', 'createdAt': '2024-05-10T22:14:03Z'} for i in range(20)}
+    return car_bytes('did:plc:abc', {**recs, 'app.bsky.actor.profile/self': {'displayName': 'Olu'}})
+
+
+@given(flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=6), cut=st.integers(0, 10**6))
+@settings(max_examples=examples(300))
+def test_damaged_car(good_car, flips, cut):
+    b = bytearray(good_car)
+    for at, v in flips: b[at % len(b)] = v
+    with tempfile.TemporaryDirectory() as d:
+        (Path(d)/'a.car').write_bytes(bytes(b[:cut % (len(b) + 1)] if cut % 3 == 0 else b))
+        got = outcome(read_bsky_car, Path(d)/'a.car')
+    if got: profile_ok(got[0]); well_formed(got[1])
+
+
+@given(rec=st.one_of(post_record, junk))
+@settings(max_examples=examples(400))
+def test_bsky_text(rec):
+    assert isinstance(_bsky_text(rec) if isinstance(rec, dict) and isinstance(rec.get('text', ''), (str, type(None))) else '', str)
+
+
+# ---------------------------------------------------------------- Mastodon archives
+
+audience = st.lists(st.sampled_from(['https://www.w3.org/ns/activitystreams#Public', 'as:Public', 'https://a.example/users/t/followers', 'https://a.example/users/o']), max_size=2)
+note = obj(id=st.text(max_size=20), type=st.sampled_from(['Note', 'Question', 'Image']), content=html_texts, published=times, inReplyTo=st.one_of(st.text(max_size=10), junk),
+           to=audience, cc=audience)
+activity = obj(id=st.text(max_size=20), type=st.sampled_from(['Create', 'Announce', 'Like', 'Delete']), published=times, to=audience, cc=audience,
+               object=st.one_of(note, st.text(max_size=20)), actor=st.sampled_from(['https://a.example/users/t', 'http://[::1', '']))
+outboxes = either(obj(type=st.just('OrderedCollection'), orderedItems=st.lists(either(activity), max_size=6)))
+actors = either(obj(id=st.sampled_from(['https://a.example/users/t', 'http://[bad', '']), preferredUsername=st.text(max_size=10), name=texts, icon=obj(url=urls)))
+
+
+@st.composite
+def json_file(draw, values):
+    "A JSON file's text: mostly `values`; else cut short, or anything"
+    written = json.dumps(draw(values))
+    how = draw(st.integers(0, 9))
+    return written if how < 7 else written[:draw(st.integers(0, len(written)))] if how == 7 else draw(st.one_of(st.text(max_size=40), st.binary(max_size=40)))
+
+
+@given(outbox=json_file(outboxes), actor=st.one_of(st.none(), json_file(actors)), as_zip=st.booleans(), inside=st.sampled_from(['', 'archive/']),
+       private=st.booleans())
+@settings(max_examples=examples(300))
+def test_mastodon_archive(outbox, actor, as_zip, inside, private):
+    files = {'outbox.json': outbox, **({'actor.json': actor} if actor is not None else {})}
+    with tempfile.TemporaryDirectory() as d:
+        root = Path(d)/'a'
+        if as_zip:
+            with zipfile.ZipFile(Path(d)/'a.zip', 'w') as z:
+                for k,v in files.items(): z.writestr(inside + k, v)
+            root = Path(d)/'a.zip'
+        else:
+            root.mkdir()
+            for k,v in files.items(): (root/k).write_bytes(v.encode() if isinstance(v, str) else v)
+        got = outcome(read_mastodon_archive, root, None, private)
+        if got: assert outcome(read_archive, root, None, private) == got
+    if got: profile_ok(got[0]); well_formed(got[1]); assert got[0].handle

@@ -7,12 +7,14 @@ from datetime import datetime, timedelta, timezone
 import pytest, requests, responses
 from responses import matchers
 from conftest import ROOT
+from carfile import car_bytes, make_car, post
 from huggingtweets.core import HuggingTweetsError
 from huggingtweets import sources
 from huggingtweets.sources import Post, Profile, download, download_summary, read_archive, read_file, sample_archive
 
 FIXTURES = ROOT/'tests'/'fixtures'/'sources'
-ALROCAR = ROOT.parent/'shared'/'data'/'x_archive'/'alrocar'
+DATA = ROOT.parent/'shared'/'data'
+ALROCAR = DATA/'x_archive'/'alrocar'
 ACCOUNT_JS = 'window.YTD.account.part0 = [{"account": {"username": "goldie", "accountId": "1", "accountDisplayName": "Goldie F"}}]'
 
 
@@ -219,8 +221,9 @@ def test_files_every_format(tmp_path):
 
 
 def test_files_errors(tmp_path):
-    (tmp_path/'a.csv').write_text('id,body\n1,hello\n')
-    assert "no text, full_text or content field in row 1 (it has id, body)" in errmsg(download, f"file:{tmp_path/'a.csv'}")
+    (tmp_path/'a.csv').write_text('id,body_text\n1,hello\n')
+    assert ("no full_text, text, rawContent, content, tweet, tweets, tweet_text, body field in row 1 (it has id, body_text). "
+            "Name the field that holds the post's text: --text-field NAME on the command line") in errmsg(download, f"file:{tmp_path/'a.csv'}")
     assert "no 'msg' field in row 1" in errmsg(download, f"file:{tmp_path/'a.csv'}", text_field='msg')
     (tmp_path/'b.jsonl').write_text('{"text": "ok"}\n{"text": }\n')
     assert 'line 2 is not valid JSON (line 1, column 10' in errmsg(download, f"file:{tmp_path/'b.jsonl'}")
@@ -650,3 +653,308 @@ def test_zip_features_python_lacks(tmp_path):
     d = tmp_path/'f'/'data'; d.mkdir(parents=True)
     (d/'account.js').write_text(ACCOUNT_JS); (d/'tweets.js').write_bytes(b'window.YTD.tweets.part0 = ["\xff"]')
     assert 'data/tweets.js is not UTF-8 text (byte 29)' in errmsg(read_archive, tmp_path/'f')
+
+
+# ---------------------------------------------------------------- issue 13: Bluesky repository exports (CAR)
+
+DID = 'did:plc:w4xbfzo7kqfes5zb7r6qv3rw'
+FOLLOW = {'$type': 'app.bsky.graph.follow', 'subject': 'did:plc:y', 'createdAt': '2024-05-01T00:00:00Z'}
+
+
+def repo_records(n=3):
+    recs = {f'app.bsky.feed.post/3kp{i:03d}': post(f'Post number {i} about the sky', f'2024-05-{i % 28 + 1:02d}T10:00:00Z', reply=i % 3 == 0) for i in range(n)}
+    recs['app.bsky.feed.post/3kz'] = post('Wiki: en.wikipedia.org/wiki/Nicolas... and 🔭 bsky.app/profile/olu', '2024-06-01T10:00:00Z',
+                                          links=[('en.wikipedia.org/wiki/Nicolas...', 'https://en.wikipedia.org/wiki/Nicolas_Steno'),
+                                                 ('bsky.app/profile/olu', 'https://bsky.app/profile/olu.bsky.social')])
+    recs['app.bsky.feed.repost/3kr'] = {'$type': 'app.bsky.feed.repost', 'subject': {'uri': 'at://did:plc:x/app.bsky.feed.post/1', 'cid': 'bafy'}, 'createdAt': '2024-06-02T10:00:00Z'}
+    recs['app.bsky.actor.profile/self'] = {'$type': 'app.bsky.actor.profile', 'displayName': 'Olu Bankole 🔭'}
+    recs['app.bsky.graph.follow/3kf'] = FOLLOW
+    recs['com.whtwnd.blog.entry/3kb'] = {'content': 'another app', 'createdAt': 'whenever'}
+    return recs
+
+
+def test_car_posts_reposts_replies_links_and_profile(tmp_path):
+    car = make_car(tmp_path/'orbitalolu.bsky.social-20240612.car', DID, repo_records(40))
+    profile, posts = download(f'archive:{car}')
+    assert profile == Profile('orbitalolu.bsky.social', 'Olu Bankole 🔭', 'bsky')
+    assert (len(posts), sum(p.is_repost for p in posts), sum(p.is_reply for p in posts)) == (42, 1, 14)
+    assert posts[0].id == f'at://{DID}/app.bsky.feed.repost/3kr' and posts[0].text == '' and posts[0].is_repost
+    assert posts[1].text == 'Wiki: https://en.wikipedia.org/wiki/Nicolas_Steno and 🔭 https://bsky.app/profile/olu.bsky.social'
+    assert all(p.source == 'bsky' and p.author == 'orbitalolu.bsky.social' for p in posts)
+    assert download_summary(profile, posts)['replies'] == 14
+
+
+def test_car_version_2_commit_handle_from_did_and_flag(tmp_path):
+    car = make_car(tmp_path/'repo.car', DID, repo_records(), version=2)
+    profile, posts = download(f'archive:{car}')
+    assert profile.handle == DID and len(posts) == 5
+    assert download(f'archive:{car}', handle='olu.bsky.social')[0] == Profile('olu.bsky.social', 'Olu Bankole 🔭', 'bsky')
+    (tmp_path/'no-suffix').write_bytes(car.read_bytes())   # told by its content, not its name
+    assert len(read_archive(tmp_path/'no-suffix')[1]) == 5
+
+
+def test_car_damaged(tmp_path):
+    good = car_bytes(DID, repo_records())
+    for n in (len(good) - 1, len(good) // 2, 30, 3):
+        (tmp_path/'cut.car').write_bytes(good[:n])
+        msg = errmsg(download, f"archive:{tmp_path/'cut.car'}")
+        assert msg.startswith(f"archive:{tmp_path/'cut.car'}: cut.car is not a complete CAR file (") and 'export it again from Bluesky' in msg and '\n' not in msg
+    (tmp_path/'empty.car').write_bytes(b'')
+    assert 'empty.car is not a complete CAR file' in errmsg(download, f"archive:{tmp_path/'empty.car'}")
+    no_posts = make_car(tmp_path/'follows.car', DID, {'app.bsky.graph.follow/1': FOLLOW, 'app.bsky.actor.profile/self': {'displayName': 'x'}})
+    assert 'the repository holds no posts or reposts (2 records of other kinds)' in errmsg(download, f'archive:{no_posts}')
+    assert 'holds no posts' in errmsg(download, f"archive:{make_car(tmp_path/'void.car', DID, {})}")
+    assert 'version 1; I read versions 2 and 3' in errmsg(read_archive, make_car(tmp_path/'v1.car', DID, repo_records(), version=1))
+    # a block left out: the record of the first post
+    import libipld
+    from carfile import varint
+    header, blocks = libipld.decode_car(good)
+    hlen = good[0]   # one-byte varint for a small header
+    rest, out, want = good[1 + hlen:], good[:1 + hlen], post('Post number 0 about the sky', '2024-05-01T10:00:00Z', reply=True)
+    while rest:
+        n, i = 0, 0
+        while True:
+            n |= (rest[i] & 0x7f) << (7 * i)
+            i += 1
+            if rest[i - 1] < 0x80: break
+        block, rest = rest[i:i + n], rest[i + n:]
+        if libipld.decode_dag_cbor(block[36:]) != want: out += varint(n) + block
+    (tmp_path/'holes.car').write_bytes(out)
+    assert "the CAR file lacks the record app.bsky.feed.post/3kp000, so it is not a whole repository export" in errmsg(read_archive, tmp_path/'holes.car')
+    bad = dict(repo_records(), **{'app.bsky.feed.post/3kx': {'text': 'no time'}})
+    assert "the record app.bsky.feed.post/3kx is not as Bluesky writes it (bad or missing 'createdAt')" in errmsg(read_archive, make_car(tmp_path/'bad.car', DID, bad))
+
+
+# ---------------------------------------------------------------- issue 13: Mastodon account archives
+
+PUBLIC, FOLLOWERS = 'https://www.w3.org/ns/activitystreams#Public', 'https://astro.example/users/tessa/followers'
+
+
+def activity(n, html, to, cc=(), reply=None):
+    obj = {'id': f'https://astro.example/users/tessa/statuses/{n}', 'type': 'Note', 'published': f'2024-05-{n:02d}T22:00:00Z', 'content': html,
+           'inReplyTo': reply, 'summary': None, 'to': list(to), 'cc': list(cc)}
+    return {'id': f'{obj["id"]}/activity', 'type': 'Create', 'actor': 'https://astro.example/users/tessa', 'to': list(to), 'cc': list(cc), 'object': obj}
+
+
+def outbox():
+    items = [activity(1, '<p>Public &amp; <a href="https://t.example/a">https://t.example/a</a></p>', [PUBLIC], [FOLLOWERS]),
+             activity(2, '<p>Unlisted reply</p>', [FOLLOWERS], [PUBLIC], reply='https://astro.example/users/tessa/statuses/1'),
+             activity(3, '<p>Followers only</p>', [FOLLOWERS], reply='https://astro.example/users/tessa/statuses/1'),
+             activity(4, '<p>Direct</p>', ['https://astro.example/users/olu']),
+             {'id': 'https://astro.example/users/tessa/statuses/5/activity', 'type': 'Announce', 'published': '2024-05-05T08:00:00Z',
+              'to': [PUBLIC], 'cc': [], 'object': 'https://other.example/users/olu/statuses/9'},
+             {'id': 'https://astro.example/users/tessa#likes/1', 'type': 'Like', 'object': 'https://x.example/1'}]
+    return {'@context': 'https://www.w3.org/ns/activitystreams', 'id': 'outbox.json', 'type': 'OrderedCollection', 'totalItems': 5, 'orderedItems': items}
+
+
+ACTOR = {'id': 'https://astro.example/users/tessa', 'type': 'Person', 'preferredUsername': 'tessa', 'name': 'Tessa Marr 🌌',
+         'icon': {'type': 'Image', 'url': 'avatar.png'}}
+
+
+def test_mastodon_archive_zip_and_folder_leave_private_posts_out(tmp_path):
+    z = write_zip(tmp_path/'archive-20240516-1a2b.zip', {'outbox.json': json.dumps(outbox()), 'actor.json': json.dumps(ACTOR), 'media_attachments/x.png': b'png'})
+    profile, posts = download(f'archive:{z}')
+    assert profile == Profile('tessa@astro.example', 'Tessa Marr 🌌', 'mastodon', None)
+    assert [(p.text, p.is_repost, p.is_reply) for p in posts] == [('', True, False), ('Unlisted reply', False, True), ('Public & https://t.example/a', False, False)]
+    assert all(p.source == 'mastodon' and p.author == 'tessa@astro.example' for p in posts)
+    assert [p.text for p in download(f'archive:{z}', include_private=True)[1]] == ['', 'Direct', 'Followers only', 'Unlisted reply', 'Public & https://t.example/a']
+    (tmp_path/'unpacked').mkdir(); zipfile.ZipFile(z).extractall(tmp_path/'unpacked')
+    assert read_archive(tmp_path/'unpacked') == (profile, posts)
+    inside = write_zip(tmp_path/'b.zip', {'archive/outbox.json': json.dumps(outbox())})   # no actor.json: the handle from the activities
+    assert read_archive(inside)[0] == Profile('tessa@astro.example', 'tessa', 'mastodon')
+
+
+def test_mastodon_archive_damaged(tmp_path):
+    z = write_zip(tmp_path/'a.zip', {'outbox.json': '{"orderedItems": [{"type": "Create",', 'actor.json': json.dumps(ACTOR)})
+    msg = errmsg(download, f'archive:{z}')
+    assert msg.startswith(f'archive:{z}: outbox.json is not valid JSON (line 1, column 37') and 'request a new archive from your server' in msg
+    assert "outbox.json holds no list of activities ('orderedItems')" in errmsg(read_archive, write_zip(tmp_path/'b.zip', {'outbox.json': '[1, 2]'}))
+    assert 'actor.json is not valid JSON' in errmsg(read_archive, write_zip(tmp_path/'c.zip', {'outbox.json': json.dumps(outbox()), 'actor.json': '{'}))
+    bad = outbox(); del bad['orderedItems'][0]['object']['published']
+    assert "item 1 of outbox.json is not an activity Mastodon writes (bad or missing 'published')" in errmsg(read_archive, write_zip(tmp_path/'d.zip', {'outbox.json': json.dumps(bad)}))
+    only_private = {'orderedItems': [activity(3, '<p>Followers only</p>', [FOLLOWERS])]}
+    assert 'has no posts' in errmsg(download, f"archive:{write_zip(tmp_path/'e.zip', {'outbox.json': json.dumps(only_private)})}")
+    (tmp_path/'f').mkdir(); (tmp_path/'f'/'outbox.json').write_bytes(b'\xff{}')
+    assert 'outbox.json is not UTF-8 text (byte 1)' in errmsg(read_archive, tmp_path/'f')
+
+
+# ---------------------------------------------------------------- issue 13: files as scrapers write them
+
+def test_files_usual_names_in_any_case(tmp_path):
+    (tmp_path/'a.csv').write_text('ID,Time,Tweet,Username\n1,2024-05-10T22:00:00Z,hello there,@olu\n2,1715379243512,"two\nlines, kept",@olu\n')
+    profile, posts = read_file(tmp_path/'a.csv')
+    assert profile == Profile('olu', 'olu', 'file')
+    assert [(p.id, p.text, p.created_at) for p in posts] == [('2', 'two\nlines, kept', datetime(2024, 5, 10, 22, 14, 3, 512000, tzinfo=timezone.utc)),
+                                                             ('1', 'hello there', datetime(2024, 5, 10, 22, tzinfo=timezone.utc))]
+    (tmp_path/'b.json').write_text(json.dumps([{'rawContent': 'snscrape text', 'date': '2023-01-02T03:04:05+00:00', 'user': {'username': 'olu', 'displayname': 'Olu'},
+                                                'inReplyToTweetId': 5, 'retweetedTweet': None}]))
+    profile, posts = read_file(tmp_path/'b.json')
+    assert profile.handle == 'olu' and [(p.text, p.is_reply, p.is_repost) for p in posts] == [('snscrape text', True, False)]
+    (tmp_path/'c.csv').write_text('date,time,tweets,retweet\n2020-01-11,21:50:59,first,False\n2020-01-12,08:00:00,second,True\n')
+    assert [(p.text, p.created_at.hour, p.is_repost) for p in read_file(tmp_path/'c.csv')[1]] == [('second', 8, True), ('first', 21, False)]
+    (tmp_path/'d.csv').write_text('when,msg\n2020-01-11 10:00,hi\n')
+    assert read_file(tmp_path/'d.csv', text_field='msg', time_field='WHEN')[1][0].created_at == datetime(2020, 1, 11, 10, tzinfo=timezone.utc)
+    assert "no 'posted' field in row 1 (it has when, msg). Name the field that holds the post's time: --time-field NAME" in errmsg(read_file, tmp_path/'d.csv', 'msg', None, 'posted')
+
+
+def test_files_handle_never_empty(tmp_path):
+    (tmp_path/'my posts!.json').write_text(json.dumps([{'text': 'no author here'}]))
+    assert read_file(tmp_path/'my posts!.json')[0].handle == 'my_posts'
+    (tmp_path/'two.jsonl').write_text('{"text": "a", "author": "olu"}\n{"text": "b", "author": "tessa"}\n')
+    assert read_file(tmp_path/'two.jsonl')[0].handle == 'two'
+    (tmp_path/'some.jsonl').write_text('{"text": "a", "author": "olu"}\n{"text": "b"}\n')
+    assert read_file(tmp_path/'some.jsonl')[0].handle == 'some'
+    assert download(f"file:{tmp_path/'two.jsonl'}", handle='@both')[0] == Profile('both', 'both', 'file')
+    assert all(p.author == 'both' for p in download(f"file:{tmp_path/'two.jsonl'}", handle='both')[1])
+
+
+def test_files_bytes_literals_reposts_and_replies(tmp_path):
+    rows = [{'created_at': '2019-04-01 10:00:00', 'text': "b'@user Good question \\xe2\\x80\\xa6'", 'in_reply_to_screen_name': 'user'},
+            {'created_at': '2019-04-01 09:00:00', 'text': "b'RT @nasa: Look up \\xf0\\x9f\\x94\\xad'"},
+            {'created_at': '2019-04-01 08:00:00', 'text': 'b"it\'s fine"', 'in_reply_to_user_id_str': None},
+            {'created_at': '2019-04-01 07:00:00', 'text': "b'not \\x closed", 'in_reply_to_status_id': 'nan'}]
+    (tmp_path/'dump.json').write_text(json.dumps(rows))
+    assert [(p.text, p.is_repost, p.is_reply) for p in read_file(tmp_path/'dump.json')[1]] == [
+        ('@user Good question …', False, True), ('RT @nasa: Look up 🔭', True, False), ("it's fine", False, False), ("b'not \\x closed", False, False)]
+    (tmp_path/'plain.txt').write_text("b'day to you'\nand a normal post\n")
+    assert [p.text for p in read_file(tmp_path/'plain.txt')[1]] == ["b'day to you'", 'and a normal post']
+    (tmp_path/'t.csv').write_text('id,text,tweet_type,in_reply_to_user_id,Retweet from\n1,@a quote,quote,99,\n2,@a reply,reply,99,\n3,shared,original,,nasa\n')
+    assert [(p.id, p.is_reply, p.is_repost) for p in read_file(tmp_path/'t.csv')[1]] == [('1', False, False), ('2', True, False), ('3', False, True)]
+
+
+def test_files_and_archives_are_not_cut_at_3200(tmp_path):
+    (tmp_path/'many.csv').write_text('text,created_at\n' + ''.join(f'post {i},{1600000000 + i}\n' for i in range(4225)))
+    assert len(download(f"file:{tmp_path/'many.csv'}")[1]) == 4225
+    assert [p.text for p in download(f"file:{tmp_path/'many.csv'}", max_posts=2)[1]] == ['post 4224', 'post 4223']
+    assert len(read_archive(make_car(tmp_path/'big.car', DID, repo_records(3300)))[1]) == 3302
+    assert sources.API_MAX_POSTS == 3200
+    assert 'max_posts must be a whole number' in errmsg(download, 'archive:sample', max_posts=True)
+
+
+def test_files_name_an_archive(tmp_path):
+    car = make_car(tmp_path/'r.car', DID, repo_records())
+    assert f'a .car file is an archive, not a file of posts: name it archive:{car}' in errmsg(download, f'file:{car}')
+
+
+def test_cli_train_passes_the_reading_options(tmp_path, monkeypatch):
+    "train gathers with the reading options, then trains and finishes as make_bot does (both stand-ins here: no training in this file)"
+    from huggingtweets import bot, cli
+    calls = []
+    monkeypatch.setattr(bot, 'train_bot', lambda accounts, out, **kw: calls.append((accounts, out, kw)) or tmp_path/'bot')
+    monkeypatch.setattr(bot, 'finish_bot', lambda b, **kw: calls.append((b, kw)))
+    (tmp_path/'olu.csv').write_text('msg\n' + ''.join(f'Post number {i} about the northern sky\n' for i in range(30)))
+    assert cli.main(['train', f"file:{tmp_path/'olu.csv'}", '--text-field', 'msg', '--handle', 'olu', '--seed', '7', '-o', str(tmp_path/'b')]) == 0
+    (accounts, out, kw), (b, fin) = calls
+    assert [a.handle for a in accounts] == ['olu'] and len(accounts[0].posts) == 30 and out == tmp_path/'b'
+    assert kw['seed'] == 7 and kw['base_model'] == 'embedded' and fin == {'seed': 7, 'hub_id': None} and b == tmp_path/'bot'
+    assert cli.main(['train', 'archive:sample', 'archive:sample', 'archive:sample', 'archive:sample']) == 1
+
+
+def test_cli_reading_options(tmp_path, capsys):
+    from huggingtweets.cli import main, parser
+    (tmp_path/'olu.csv').write_text('when,msg\n' + ''.join(f'2024-05-{i % 28 + 1:02d} 10:00,Post number {i} about the northern sky tonight\n' for i in range(50)))
+    assert main(['download', f"file:{tmp_path/'olu.csv'}", '--json']) == 1
+    err = capsys.readouterr().err
+    assert "--text-field NAME" in err
+    assert '--text-field' in parser()._subparsers._group_actions[0].choices['download'].format_help()
+    assert '--text-field' in parser()._subparsers._group_actions[0].choices['train'].format_help()
+    assert main(['download', f"file:{tmp_path/'olu.csv'}", '--text-field', 'msg', '--time-field', 'when', '--handle', 'olu', '--max-posts', '40', '--json']) == 0
+    r = json.loads(capsys.readouterr().out)[0]
+    assert (r['handle'], r['downloaded'], r['first_date'], r['last_date']) == ('olu', 40, '2024-05-06', '2024-05-28')
+    z = write_zip(tmp_path/'m.zip', {'outbox.json': json.dumps(outbox()), 'actor.json': json.dumps(ACTOR)})
+    assert main(['download', f'archive:{z}', '--include-private', '--json']) == 0
+    assert json.loads(capsys.readouterr().out)[0]['downloaded'] == 5
+
+
+# ---------------------------------------------------------------- issue 13: X edits, Bluesky facets and reposted replies, Mastodon hosts
+
+def test_x_archive_edited_post_counts_once_as_its_last_version(tmp_path):
+    ids = ['10', '11', '12']
+    first = tweet(10, 'Clear skeis', 'Sun Dec 31 14:00:00 +0000 2023', edit_info={'initial': {'editTweetIds': ids, 'editsRemaining': '3'}})
+    edits = [tweet(int(i), t, w, edit_info={'edit': {'initialTweetId': '10', 'editControlInitial': {'editTweetIds': ids}}})
+             for i,t,w in [('11', 'Clear skies', 'Sun Dec 31 14:02:00 +0000 2023'), ('12', 'Clear skies tonight!', 'Sun Dec 31 14:05:00 +0000 2023')]]
+    plain = tweet(13, 'Never edited', 'Sun Dec 31 15:00:00 +0000 2023', edit_info={'initial': {'editTweetIds': ['13']}})
+    z = write_zip(tmp_path/'e.zip', {'data/account.js': ACCOUNT_JS, 'data/tweets.js': js('tweets', [edits[1], plain, first, edits[0]])})
+    assert [(p.id, p.text) for p in read_archive(z)[1]] == [('13', 'Never edited'), ('12', 'Clear skies tonight!')]
+
+
+def test_x_archive_edited_long_post_keeps_its_note(tmp_path):
+    long = 'A very long post about rye and comets, with more to say. ' * 8
+    ids = ['20', '21']
+    v1 = tweet(20, long[:200] + '… https://t.co/AbC', 'Tue Jan 02 10:00:00 +0000 2024', edit_info={'initial': {'editTweetIds': ids}})
+    v2 = tweet(21, 'Edited: ' + long[:190] + '… https://t.co/XyZ', 'Tue Jan 02 10:10:00 +0000 2024', edit_info={'edit': {'initialTweetId': '20'}})
+    notes = [{'noteTweet': {'createdAt': '2024-01-02T10:00:00.000Z', 'core': {'text': long}}},
+             {'noteTweet': {'createdAt': '2024-01-02T10:10:00.000Z', 'core': {'text': 'Edited: ' + long}}}]
+    z = write_zip(tmp_path/'n.zip', {'data/account.js': ACCOUNT_JS, 'data/tweets.js': js('tweets', [v2, v1]), 'data/note-tweet.js': js('note_tweet', notes)})
+    assert [(p.id, p.text) for p in read_archive(z)[1]] == [('21', 'Edited: ' + long)]
+
+
+def test_bsky_feed_uses_facet_links_and_a_reposted_reply_is_a_repost(cache):
+    body = json.loads((FIXTURES/'bsky_feed.json').read_text())
+    feed = [x for x in body if 'getAuthorFeed' in x['url']][0]['body']['feed']
+    item = json.loads(json.dumps(feed[0]))
+    item['post']['record'] = post('Read en.wikipedia.org/wiki/Aur...', '2024-05-10T22:00:00Z', reply=True, links=[('en.wikipedia.org/wiki/Aur...', 'https://en.wikipedia.org/wiki/Aurora')])
+    item['reason'] = {'$type': 'app.bsky.feed.defs#reasonRepost', 'indexedAt': '2024-05-11T00:00:00Z', 'uri': 'at://did:plc:me/app.bsky.feed.repost/1'}
+    mine = json.loads(json.dumps(feed[0])); mine['post']['record'] = post('my own reply', '2024-05-10T21:00:00Z', reply=True); mine.pop('reason', None)
+    posts, _ = sources._bsky_page({'feed': [item, mine]}, 'olu.bsky.social')
+    assert [(p.text, p.is_repost, p.is_reply) for p in posts] == [('Read https://en.wikipedia.org/wiki/Aurora', True, False), ('my own reply', False, True)]
+    flagged = [Post('1', 'x', posts[0].created_at, 'o', 'file', is_repost=True, is_reply=True), Post('2', 'y', posts[0].created_at, 'o', 'file', is_reply=True)]
+    assert download_summary(Profile('o', 'o', 'file'), flagged)['replies'] == 1
+
+
+def test_mastodon_on_any_host():
+    for spec, server in [('@me@localhost:3000', 'localhost:3000'), ('me@192.168.1.20', '192.168.1.20'), ('mastodon:@me@[::1]:3000', '[::1]:3000'), ('@me@box', 'box')]:
+        assert sources.parse_account(spec) == sources.Account('mastodon', 'me', server)
+    with responses.RequestsMock() as rsps:
+        rsps.get('http://localhost:3000/api/v1/accounts/lookup', json={'id': '1', 'username': 'me', 'display_name': 'Me', 'statuses_count': 1})
+        rsps.get('http://localhost:3000/api/v1/accounts/1/statuses', json=[{'id': '9', 'created_at': '2024-05-10T22:00:00Z', 'content': '<p>local post</p>'}])
+        profile, posts = download('@me@localhost:3000', progress=False)
+    assert profile.handle == 'me@localhost:3000' and [p.text for p in posts] == ['local post']
+
+
+# ---------------------------------------------------------------- issue 13: the real exports beside the project, against counts made here
+
+@pytest.mark.skipif(not DATA.exists(), reason='the real exports are not beside the project')
+def test_real_exports_match_independent_counts():
+    import csv, libipld
+    from urllib.parse import urlparse
+    got = {}
+    # Bluesky: every block that is a post or repost record, found without the tree
+    car = DATA/'bluesky_car'/'bnewbold.robocracy.org.20250310005405.car'
+    _, blocks = libipld.decode_car(car.read_bytes())
+    recs = [b for b in blocks.values() if isinstance(b, dict) and b.get('$type') in ('app.bsky.feed.post', 'app.bsky.feed.repost')]
+    want = (len(recs), sum(r['$type'] == 'app.bsky.feed.repost' for r in recs), sum('reply' in r for r in recs))
+    profile, posts = download(f'archive:{car}')
+    got['bsky'] = s = download_summary(profile, posts)
+    assert (s['downloaded'], s['reposts'], s['replies']) == want == (24, 1, 2)
+    name = next(b['displayName'] for b in blocks.values() if isinstance(b, dict) and b.get('$type') == 'app.bsky.actor.profile')
+    assert (s['handle'], s['name']) == ('bnewbold.robocracy.org', name)
+    dates = sorted(r['createdAt'][:10] for r in recs)
+    assert (s['first_date'], s['last_date']) == (dates[0], dates[-1]) == ('2024-02-22', '2025-03-05')
+    # Mastodon: the activities addressed to the public collection
+    folder = DATA/'mastodon_archive'/'zapdos'
+    items = json.loads((folder/'outbox.json').read_text())['orderedItems']
+    public = [i for i in items if PUBLIC in i['to'] + i['cc']]
+    profile, posts = download(f'archive:{folder}')
+    got['mastodon'] = s = download_summary(profile, posts)
+    assert (s['downloaded'], s['reposts'], s['replies']) == (len(public), sum(i['type'] == 'Announce' for i in public), sum(bool(i['object'].get('inReplyTo')) for i in public)) == (7, 0, 5)
+    actor = json.loads((folder/'actor.json').read_text())
+    assert (s['handle'], s['name']) == (f"{actor['preferredUsername']}@{urlparse(actor['id']).netloc}", actor['name'])
+    assert download_summary(*download(f'archive:{folder}', include_private=True))['downloaded'] == len(items) == 9
+    # the twarc CSV: rows, text starting RT @, tweet_type reply
+    path = DATA/'scrapers'/'aoc-tweets.csv'
+    with open(path, newline='', encoding='utf-8') as f: rows = list(csv.DictReader(f))
+    profile, posts = download(f'file:{path}')
+    got['csv'] = s = download_summary(profile, posts)
+    assert (s['downloaded'], s['reposts'], s['replies']) == (len(rows), sum(r['text'].startswith('RT @') for r in rows), sum(r['tweet_type'] == 'reply' for r in rows)) == (3211, 1134, 659)
+    assert (s['handle'], s['name']) == ('AOC', rows[0]['user_name'])
+    by_id = {r['id']: r['text'] for r in rows}
+    assert all(p.text == by_id[p.id] for p in posts) and sum('\n' in p.text for p in posts) == sum('\n' in t for t in by_id.values()) > 1000
+    # the benchmark JSON: is_retweet, in_reply_to_user_id_str
+    path = DATA/'bench'/'realDonaldTrump_2017.json'
+    rows = json.loads(path.read_text())
+    profile, posts = download(f'file:{path}')
+    got['bench'] = s = download_summary(profile, posts)
+    assert (s['downloaded'], s['reposts'], s['replies']) == (len(rows), sum(r['is_retweet'] for r in rows), sum(bool(r['in_reply_to_user_id_str']) and not r['is_retweet'] for r in rows)) == (2605, 310, 46)
+    assert s['handle'] == 'realDonaldTrump_2017' and s['first_date'] == '2017-01-01'
+    print(got)
