@@ -360,7 +360,7 @@ def results_markdown(res:dict, # what `run_bench` measured
 def _corpus(spec:str|None, quick:bool, max_posts:int|None)->tuple:
     "The corpus's profile and posts (a `--quick` run takes the newest `QUICK_POSTS`)"
     spec = spec or default_corpus()
-    profile, posts = download(spec, max_posts=max_posts or (QUICK_POSTS if quick else 3200), progress=False)
+    profile, posts = download(spec, max_posts=max_posts or (QUICK_POSTS if quick else None), progress=False)
     return spec, profile, posts
 
 def _log(*args): print(f'[bench {time.strftime("%H:%M:%S")}]', *args, file=sys.stderr, flush=True)
@@ -389,7 +389,7 @@ def run_bench(corpus:str|None=None,   # an account spec; the reference corpus wh
               variants:dict|None=None,# extra runs: name -> settings changed from our defaults
               repeats:int|None=None,  # generation calls to time (3, or 1 when quick)
               data_posts:int=DATA_POSTS, # posts the data stage cleans
-              max_posts:int|None=None,# posts of the corpus to use; 3200, or `QUICK_POSTS` when quick
+              max_posts:int|None=None,# posts of the corpus to use; all, or `QUICK_POSTS` when quick
               keep_bots=None,         # a folder to keep the bots in; a temporary one when None
               command:str|None=None,  # the command line, for the record
              )->dict:                 # the results, as written to `results.json`

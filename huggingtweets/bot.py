@@ -16,15 +16,16 @@ from .train import train
 from .card import finish_bot
 
 # %% ../nbs/07_bot.ipynb #d4bc59f0
-def gather(specs:list[str],       # one to three accounts, in any source syntax
-           refresh:bool=False,    # download again instead of reading the cache
-           max_posts:int=3200,    # the most posts to keep per account
-           **clean_options,       # options for `clean_account`, e.g. `drop_replies=True`
-          )->list:                # a `CleanAccount` per account
+def gather(specs:list[str],         # one to three accounts, in any source syntax
+           refresh:bool=False,      # download again instead of reading the cache
+           max_posts:int|None=None, # the most posts per account; all of a file or archive, `API_MAX_POSTS` from a network, when None
+           reading:dict|None=None,  # options for `download`: `text_field`, `time_field`, `handle`, `include_private`
+           **clean_options,         # options for `clean_account`, e.g. `drop_replies=True`
+          )->list:                  # a `CleanAccount` per account
     "Download and clean the posts of one to three accounts"
     if not 1 <= len(specs) <= MAX_ACCOUNTS:
         raise HuggingTweetsError(f"A bot learns from one to {MAX_ACCOUNTS} accounts, not {len(specs)}.")
-    return [clean_account(*download(s, refresh=refresh, max_posts=max_posts), **clean_options) for s in specs]
+    return [clean_account(*download(s, refresh=refresh, max_posts=max_posts, **(reading or {})), **clean_options) for s in specs]
 
 # %% ../nbs/07_bot.ipynb #fa99b388
 def bot_dir(name:str, out_dir:Path|None=None)->Path:
@@ -48,7 +49,8 @@ def train_bot(accounts:list,          # `CleanAccount`s from `gather`
 def make_bot(specs:list[str],         # one to three accounts, in any source syntax
              out_dir:Path|None=None,  # the bot folder; `bots/NAME` when None
              refresh=False,           # download again instead of reading the cache
-             max_posts=3200,          # the most posts per account
+             max_posts=None,          # the most posts per account (see `gather`)
+             reading:dict|None=None,  # options for `download` (see `gather`)
              prompt=PROMPT,           # the prompt of the share image
              hub_id:str|None=None,    # push to this Hub repo when given
              seed=42,                 # seed of the split, training and samples
@@ -56,6 +58,6 @@ def make_bot(specs:list[str],         # one to three accounts, in any source syn
             )->Path:                  # the finished bot folder
     "Gather posts, train a bot and finish it: the whole path in one call"
     if hub_id: hub_repo_id(hub_id)  # a wrong id stops before the work, not after
-    bot = train_bot(gather(specs, refresh, max_posts), out_dir, seed=seed, **train_options)
+    bot = train_bot(gather(specs, refresh, max_posts, reading), out_dir, seed=seed, **train_options)
     finish_bot(bot, prompt, seed, hub_id)
     return bot

@@ -106,12 +106,10 @@ JSON = arg('--json', action='store_true', help='print JSON instead of tables')
 SEED = arg('--seed', type=int, default=None, help='random seed, for repeatable results')
 
 def _gather(args)->list:
-    "The accounts of `args`, downloaded with its reading options and cleaned: `bot.gather` with `download`'s options"
-    from huggingtweets.dataset import MAX_ACCOUNTS, clean_account
-    from huggingtweets.sources import download
-    if not 1 <= len(args.accounts) <= MAX_ACCOUNTS: raise HuggingTweetsError(f"A bot learns from one to {MAX_ACCOUNTS} accounts, not {len(args.accounts)}.")
-    opts = dict(text_field=args.text_field, time_field=args.time_field, handle=args.handle, include_private=args.include_private)
-    return [clean_account(*download(s, refresh=args.refresh, max_posts=args.max_posts, **opts)) for s in args.accounts]
+    "The accounts of `args`, downloaded with its reading options and cleaned"
+    from huggingtweets.bot import gather
+    reading = dict(text_field=args.text_field, time_field=args.time_field, handle=args.handle, include_private=args.include_private)
+    return gather(args.accounts, args.refresh, args.max_posts, reading)
 
 # %% ../nbs/08_cli.ipynb #1aa70b7d
 def _account_report(account)->dict:

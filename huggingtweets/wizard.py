@@ -21,7 +21,8 @@ import ipywidgets as W
 from IPython.display import HTML, Markdown
 from matplotlib.figure import Figure
 from fastcore.basics import patch
-from .core import HuggingTweetsError, cache_dir
+from .core import PROMPT, HuggingTweetsError, cache_dir, safe_name
+from .botfolder import bot_info
 from .dataset import check_enough, examples, stats_table
 from .sources import parse_account
 
@@ -76,11 +77,11 @@ def save_upload(upload:dict,            # one file from a `FileUpload` widget's 
                 folder:Path|None=None,  # where to write; the cache's `uploads` folder when None
                 max_mb:float|None=None, # refuse files over this many megabytes (None: no limit)
                )->Path:                 # the written file
-    "Write an uploaded X archive zip to disk"
-    name, size = Path(upload['name']).name, len(upload['content'])
-    if not name.lower().endswith('.zip'): raise HuggingTweetsError(
-        f"{name}: not a zip file. Upload the zip of your X archive (on X: Settings, Your account, "
-        "Download an archive of your data).")
+    "Write an uploaded export (an X or Mastodon archive's zip, a Bluesky `.car`) to disk"
+    name, size = safe_name(Path(upload['name']).name), len(upload['content'])
+    if not name.lower().endswith(('.zip', '.car')): raise HuggingTweetsError(
+        f"{name}: neither a zip nor a .car file. Upload the zip of your X or Mastodon archive, or your Bluesky "
+        "repository's .car file (Settings, Export my data).")
     if max_mb is not None and size > max_mb * 1e6: raise HuggingTweetsError(too_big(name, size, max_mb))
     path = Path(folder or cache_dir('uploads'))/name
     path.write_bytes(bytes(upload['content']))
@@ -265,7 +266,7 @@ class Wizard:
                  max_minutes:float|None=None,# the time limit shown in step 2 (None: no limit)
                  bots_dir:str|Path|None=None,# bots go to `bots_dir/NAME`; `bots/NAME` when None
                  wandb='auto',               # W&B mode for training
-                 max_posts=3200,             # the most posts to download per account
+                 max_posts=None,             # the most posts per account: all of a file or archive, the API's limit from a network
                  seed=42,                    # seed of the split and training
                  allow_local_files=True,     # read `archive:PATH` and `file:PATH`; else only the sample and uploads
                  max_upload_mb:float|None=None, # the largest upload in megabytes (None: no limit)
@@ -292,12 +293,12 @@ def _accounts_step(self:Wizard, specs)->W.VBox:
     specs, paths = (list(specs) + ['', '', ''])[:3], self.allow_local_files
     self.fields = [W.Text(value=s, placeholder='@user, bsky:handle, @user@server' + (', archive:PATH or file:PATH' if paths else ''),
                           description=f'Account {i}', layout=W.Layout(width='560px')) for i,s in enumerate(specs, 1)]
-    self.upload = W.FileUpload(accept='.zip', multiple=False, description='Upload an X archive', layout=W.Layout(width='auto'))
+    self.upload = W.FileUpload(accept='.zip,.car', multiple=False, description='Upload an archive', layout=W.Layout(width='auto'))
     self.upload.observe(lambda change: self._on_upload(change), names='value')
     self.download_button = _button('Download posts', 'primary', 'download')
     self.download_button.on_click(lambda _: self._start(self.download))
     self.accounts_out = W.HTML()
-    files = ', <code>archive:PATH</code> (an X archive zip) or <code>file:PATH</code>' if paths else ''
+    files = ', <code>archive:PATH</code> (an X, Bluesky or Mastodon export) or <code>file:PATH</code>' if paths else ''
     help = W.HTML('<p>Up to three accounts, in any form: <code>@user</code> (X), <code>bsky:handle</code> (Bluesky), '
                   f'<code>@user@server</code> (Mastodon){files}. The first holds a bundled example account; upload your '
                   'own X archive to replace it.</p>')
@@ -327,7 +328,7 @@ def _train_step(self:Wizard, max_minutes)->W.VBox:
 @patch
 def _samples_step(self:Wizard)->W.VBox:
     "Step 3: prompt, count and generate button, the samples, the bot folder, its image and card"
-    self.prompt = W.Text(value='My dream is', description='Prompt', layout=W.Layout(width='420px'))
+    self.prompt = W.Text(value=PROMPT, description='Prompt', layout=W.Layout(width='420px'))
     self.count = W.BoundedIntText(value=5, min=1, max=50, description='Samples', layout=W.Layout(width='160px'))
     self.generate_button = _button('Generate', 'primary', 'pencil')
     self.generate_button.on_click(lambda _: self._start(self.generate))
@@ -377,7 +378,7 @@ def download(self:Wizard)->list:
     self.accounts, cards, ok = [], [], bool(specs)
     self._busy_while(True)
     try:
-        if not specs: self.accounts_out.value = message_html('Enter at least one account, or upload an X archive.', 'error')
+        if not specs: self.accounts_out.value = message_html('Enter at least one account, or upload an archive.', 'error')
         for i,spec in enumerate(specs):
             self.accounts_out.value = message_html(f'Downloading the posts of {spec} ({i + 1} of {len(specs)})…') + ''.join(cards)
             try:
@@ -454,14 +455,14 @@ def train(self:Wizard)->Path|None:
     self._busy_while(True); self.cancel_button.disabled = False
     try:
         with training_lock(Path(self.bots_dir or 'bots')/'.training.lock'):
-            bot = train_bot(self.accounts, out_dir=self._bot_folder(), seed=self.seed, base_model=self.base_model,
+            bot = train_bot(self.accounts, out_dir=self._bot_folder(), seed=self.seed, restart=True, base_model=self.base_model,
                             method=self.method, epochs=self.epochs, max_minutes=self.budget.value or None, wandb=self.wandb,
                             callbacks=[self._on_progress, stop_callback(self._stop)])
             self.cancelled = self._stop.is_set()
             self.cancel_button.disabled = True
             self._draw()
             self.train_out.value = message_html('Writing the share image and the model card…')
-            finish_bot(bot, prompt=self.prompt.value or 'My dream is', seed=self.seed)
+            finish_bot(bot, prompt=self.prompt.value or PROMPT, seed=self.seed)
         self.bot = Path(bot)
         self._show_bot()
     except Exception as e:
@@ -475,7 +476,7 @@ def train(self:Wizard)->Path|None:
 @patch
 def _show_bot(self:Wizard):
     "Show the trained bot: the summary, its folder, its share image and its card"
-    info = json.loads((self.bot/'huggingtweets.json').read_text())
+    info = bot_info(self.bot)
     steps = info.get('hyperparameters', {}).get('steps') or self.bar.value
     if not self.cancelled:
         self.bar.max = self.bar.value = max(1, steps)
@@ -504,7 +505,7 @@ def generate(self:Wizard):
     self.samples_out.value = message_html(f'Writing {self.count.value} posts…')
     try:
         self.samples = generate(self.bot, self.prompt.value, self.count.value)
-        accounts = json.loads((self.bot/'huggingtweets.json').read_text()).get('accounts', [])
+        accounts = bot_info(self.bot).get('accounts', [])
         self.samples_out.value = samples_html(self.samples, accounts, self.samples.dropped)
     except Exception as e: self.samples_out.value = error_html(e)
     finally: self._busy_while(False)
