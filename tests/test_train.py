@@ -8,6 +8,7 @@ from conftest import ROOT, BIN
 from huggingtweets.core import HuggingTweetsError
 from huggingtweets.models import tiny_base
 from huggingtweets.train import pack, train, TrainingStopped
+from huggingtweets.botfolder import SAMPLING
 
 THINGS = ['coffee', 'the sea', 'my dog', 'sourdough', 'the city', 'rainy days', 'long runs', 'the game']
 TEMPLATES = ['I love {} so much', 'Nothing beats {} on a Sunday', 'Thinking about {} again tonight',
@@ -41,8 +42,7 @@ def test_bot_folder_loads_with_the_card_snippet(tiny, tmp_path, method):
     out = generator("My dream is", num_return_sequences=5)
     assert len(out) == 5 and all(o['generated_text'].startswith('My dream is') for o in out)
     gen = json.loads((bot/'generation_config.json').read_text())
-    assert {k: gen[k] for k in ('do_sample', 'top_p', 'temperature', 'max_length', 'min_length')} == \
-        dict(do_sample=True, top_p=0.95, temperature=1.0, max_length=160, min_length=10)
+    assert {k: gen[k] for k in SAMPLING} == SAMPLING  # the original's sampling defaults (checked in 03b_botfolder)
     config = json.loads((bot/'config.json').read_text())
     assert config['prefix'] == '<|endoftext|>' == config['task_specific_params']['text-generation']['prefix']
     assert gen['eos_token_id'] == 0  # stops at the separator
