@@ -11,7 +11,7 @@ __all__ = ['TRAINING_DEFAULTS', 'TUNABLE']
 TRAINING_DEFAULTS = dict(  # measured: see above
     common=dict(block_size=128, epochs=3, warmup_ratio=0.05, weight_decay=0.0, lr_scheduler='cosine',
                 gradient_accumulation_steps=1),
-    lora=dict(learning_rate=2e-3, lora_rank=32, lora_alpha=64, lora_dropout=0.0, lora_targets='all-linear'),
+    lora=dict(learning_rate=1e-3, lora_rank=16, lora_alpha=32, lora_dropout=0.0, lora_targets='all-linear'),
     full=dict(learning_rate=5e-5),
     cpu=dict(batch_size=2, eval_batch_size=2, max_tokens=49_152, n_evals=2, log_every=1),
     mps=dict(batch_size=4, eval_batch_size=8, max_tokens=49_152, n_evals=2, log_every=1),
