@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 import libipld, requests, tweepy, urllib3
 from tqdm import tqdm
 from . import __version__
-from .core import HuggingTweetsError, cache_dir
+from .core import HuggingTweetsError, cache_dir, safe_name
 
 # %% ../nbs/01_sources.ipynb #d82a050a
 @dataclass(frozen=True)
@@ -699,7 +699,7 @@ def read_archive(path:str|Path,       # X's zip or folder, Bluesky's .car file, 
 # %% ../nbs/01_sources.ipynb #8643ef78
 def _cache_file(acct:Account)->Path:
     "Where an account's download is kept: `cache_dir('posts', source)/<account>.json`"
-    return cache_dir('posts', acct.source)/f'{re.sub(r"[^a-z0-9@._-]", "_", acct.key)}.json'
+    return cache_dir('posts', acct.source)/f'{safe_name(acct.key)}.json'
 
 def _load_state(path:Path)->dict|None:
     "A cached download, or None when there is none or it can't be read"
