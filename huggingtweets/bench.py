@@ -159,13 +159,11 @@ def _flops(method:str, params:int, freeze:int|None=None, n_layers:int=30)->float
     return (2 + backward) * params
 
 # %% ../nbs/11_bench.ipynb #37b609a8
-def train_run(train_texts:list[str],   # training posts
-              valid_texts:list[str],   # held-out posts
+def train_run(data,                    # the `BotDataset` to train on
               out_dir,                 # the bot folder to write
               base_model:str='embedded', # the base model
               method:str='lora',       # `lora` or `full`
               epochs:float|None=None,  # passes over the data; `train`'s default when None
-              meta:dict|None=None,     # the dataset's `meta()`
               **hparams,               # overrides of `train`'s defaults, and `torch_threads`, `freeze_layers`
              )->dict:                  # the run's figures
     "Train one bot with `train` and return its time to a bot, speed and held-out loss"
@@ -175,8 +173,8 @@ def train_run(train_texts:list[str],   # training posts
     cuda = torch.cuda.is_available()
     if cuda: torch.cuda.reset_peak_memory_stats()
     t0, c0, loop = time.perf_counter(), time.process_time(), _LoopClock()
-    bot = train(train_texts, valid_texts, out_dir, base_model=base_model, method=method, epochs=epochs, wandb='disabled',
-                meta=meta, callbacks=[loop, *([_FreezeBelow(freeze)] if freeze else [])], **hparams)
+    bot = train(data, out_dir, base_model=base_model, method=method, epochs=epochs, wandb='disabled',
+                callbacks=[loop, *([_FreezeBelow(freeze)] if freeze else [])], **hparams)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     info = bot_info(bot)
     hp, params = info['hyperparameters'], _n_params(bot)
@@ -371,7 +369,7 @@ def _one_run(name:str, settings:dict, how:str, ds, bots:Path, base_model:str, re
     settings = dict(settings)
     hparams = {k: v for k,v in settings.items() if k != 'busy_cores'}
     with busy(settings.get('busy_cores', 0)):
-        train, rss = in_child(train_run, ds.train, ds.valid, bots/name, base_model=base_model, meta=ds.meta(), **hparams)
+        train, rss = in_child(train_run, ds, bots/name, base_model=base_model, **hparams)
     train['peak_rss_mb'] = rss
     _log(f"{name}: a bot in {train['time_to_bot']:.0f} s ({train['tokens_per_second']:.0f} tokens/s, peak {rss:,.0f} MB); sampling")
     gen, gen_rss = in_child(generate_run, train['bot'], how, ds.valid, repeats=repeats)

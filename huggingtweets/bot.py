@@ -28,22 +28,25 @@ def gather(specs:list[str],         # one to three accounts, in any source synta
     return [clean_account(*download(s, refresh=refresh, max_posts=max_posts, **(reading or {})), **clean_options) for s in specs]
 
 # %% ../nbs/07_bot.ipynb #fa99b388
-def bot_dir(name:str, out_dir:Path|None=None)->Path:
-    "Where the bot `name` is written: `out_dir`, or `bots/NAME`"
-    return Path(out_dir) if out_dir else Path('bots')/name
+def bot_dir(name:str,                  # the dataset's name
+            out_dir:Path|None=None,    # the bot folder, when the user named one
+            bots_dir:Path|None=None,   # the folder of bots; `bots` when None
+           )->Path:
+    "Where the bot `name` is written: `out_dir`, or `bots_dir/NAME`"
+    return Path(out_dir) if out_dir else Path(bots_dir or 'bots')/name
 
-def train_bot(accounts:list,          # `CleanAccount`s from `gather`
-              out_dir:Path|None=None, # the bot folder; `bots/NAME` when None
-              valid_pct=0.1,          # share of posts held out for evaluation and the copy check
-              seed=42,                # seed of the split and the training
-              **train_options,        # options for `train`: base_model, method, epochs, max_minutes, wandb, resume, callbacks
-             )->Path:                 # the bot folder
+def train_bot(accounts:list,           # `CleanAccount`s from `gather`
+              out_dir:Path|None=None,  # the bot folder; `bots_dir/NAME` when None
+              bots_dir:Path|None=None, # where bots go when `out_dir` is None; `bots` when None
+              valid_pct=0.1,           # share of posts held out for evaluation and the copy check
+              seed=42,                 # seed of the split and the training
+              **train_options,         # options for `train`: base_model, method, epochs, max_minutes, wandb, resume, callbacks, stop
+             )->Path:                  # the bot folder
     "Build the dataset of `accounts` and fine-tune a bot on it"
     ds = build_dataset(accounts, valid_pct=valid_pct, seed=seed)
-    out = bot_dir(ds.name, out_dir)
+    out = bot_dir(ds.name, out_dir, bots_dir)
     save_plots(accounts, out/'data')
-    raw_posts = {a.handle: a.posts for a in accounts}
-    return train(ds.train, ds.valid, out, seed=seed, meta=ds.meta(), raw_posts=raw_posts, **train_options)
+    return train(ds, out, seed=seed, **train_options)
 
 # %% ../nbs/07_bot.ipynb #3e58567b
 def make_bot(specs:list[str],         # one to three accounts, in any source syntax

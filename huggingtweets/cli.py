@@ -6,15 +6,16 @@ Docs: https://huggingtweets.github.io/huggingtweets/cli.html.md"""
 
 # %% auto #0
 __all__ = ['console', 'ACCOUNTS', 'REFRESH', 'MAX_POSTS', 'TEXT_FIELD', 'TIME_FIELD', 'HANDLE', 'INCLUDE_PRIVATE', 'READING',
-           'JSON', 'SEED', 'ENGINE', 'command', 'arg', 'parser', 'main', 'plain', 'say', 'download_cmd', 'train_cmd',
-           'generate_cmd', 'push_cmd', 'demo_cmd', 'app_cmd']
+           'JSON', 'SEED', 'ENGINE', 'command', 'arg', 'parser', 'main', 'download_cmd', 'train_cmd', 'generate_cmd',
+           'push_cmd', 'demo_cmd', 'app_cmd']
 
 # %% ../nbs/08_cli.ipynb #bbbc7f51
-import argparse, json, os, re, sys, warnings
+import argparse, json, os, sys, warnings
 from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
-from .core import PROMPT, HuggingTweetsError, hub_repo_id
+from .core import PROMPT, HuggingTweetsError, hub_repo_id, plain, say
+from .sources import API_MAX_POSTS
 
 # %% ../nbs/08_cli.ipynb #ebc81b78
 _COMMANDS = {}
@@ -75,25 +76,13 @@ def main(argv:list[str]|None=None, # arguments; `sys.argv[1:]` when None
         return 1
     return 0
 
-# %% ../nbs/08_cli.ipynb #53b69202
-_CONTROL = re.compile(r'[\x00-\x08\x0b-\x1f\x7f-\x9f]')  # C0 and C1 controls but tab and newline
-
-def plain(text, # anything to print: a post, a name, a path, an error
-         )->str: # the same text with control characters shown as `\xNN`
-    "`text` safe for a terminal: control characters, escape sequences among them, are shown, never run"
-    return _CONTROL.sub(lambda m: f'\\x{ord(m[0]):02x}', str(text))
-
-def say(*parts):
-    "Print `parts` as plain text: no markup, no control characters"
-    console.print(*(plain(p) for p in parts), markup=False)
-
 # %% ../nbs/08_cli.ipynb #00f4c937
 ACCOUNTS = arg('accounts', nargs='+', metavar='ACCOUNT',
                help='@user, x:user, archive:PATH (an X, Bluesky or Mastodon export; archive:sample is the bundled sample), '
                     'bsky:handle, @user@server, file:PATH')
 REFRESH = arg('--refresh', action='store_true', help='download again instead of reading the cache')
 MAX_POSTS = arg('--max-posts', type=int, default=None, metavar='N',
-                help='the most posts per account, the newest (default: all of a file or archive, 3200 from a network)')
+                help=f'the most posts per account, the newest (default: all of a file or archive, {API_MAX_POSTS} from a network)')
 TEXT_FIELD = arg('--text-field', metavar='NAME', default=None, help="the field of a file: account's rows that holds the post's text "
                  '(default: found among text, full_text, tweet, content and other usual names, in any case)')
 TIME_FIELD = arg('--time-field', metavar='NAME', default=None, help="the field of a file: account's rows that holds the post's time "
@@ -250,5 +239,5 @@ def demo_cmd(args):
          arg('--max-upload-mb', type=float, default=100., help='the largest upload, in megabytes (default: %(default)g)'))
 def app_cmd(args):
     "Serve the widget wizard as a local web app"
-    from huggingtweets.wizard import serve
+    from huggingtweets.appserver import serve
     serve(args.port, args.open, allow_local_files=args.allow_local_files, max_upload_mb=args.max_upload_mb)

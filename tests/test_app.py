@@ -1,4 +1,4 @@
-"""End to end: the web app (`huggingtweets.wizard.serve`, Voilà) driven in headless Chromium through the three steps,
+"""End to end: the web app (`huggingtweets.appserver.serve`, Voilà) driven in headless Chromium through the three steps,
 and refusing what it must refuse: requests without its token, with another Host or from another origin, the older
 websocket protocol, local files, a second training, uploads over its limit, and more pages than it serves.
 
@@ -68,7 +68,7 @@ def app(tmp_path_factory):
     env.pop('HUGGINGTWEETS_BOTS_DIR', None)
     log = open(tmp/'app.log', 'w')
     serve = f'serve({port}, max_upload_mb={MAX_UPLOAD_MB}, idle_seconds=10)'
-    proc = subprocess.Popen([sys.executable, '-c', f'from huggingtweets.wizard import serve; {serve}'], cwd=tmp, env=env,
+    proc = subprocess.Popen([sys.executable, '-c', f'from huggingtweets.appserver import serve; {serve}'], cwd=tmp, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         for _ in range(240):
@@ -262,7 +262,7 @@ def test_strangers_are_refused(app):
 def test_local_files_and_second_training_refused(app):
     "The app reads no local file unless allowed, and trains one bot at a time across its pages"
     url, bots = app
-    from huggingtweets.wizard import training_lock
+    from huggingtweets.wizard_parts import training_lock
     page = Page(url)
     try:
         page.type('Account 1', f'file:{ROOT}/README.md')

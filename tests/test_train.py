@@ -7,7 +7,10 @@ from transformers import AutoTokenizer, TrainerCallback, pipeline
 from conftest import ROOT, BIN
 from huggingtweets.core import HuggingTweetsError
 from huggingtweets.models import tiny_base
-from huggingtweets.train import pack, train, TrainingStopped
+from huggingtweets.sources import Profile
+from huggingtweets.dataset import BotDataset, CleanAccount
+from huggingtweets.train import pack, train
+from huggingtweets.control import TrainingStopped
 from huggingtweets.botfolder import SAMPLING
 
 THINGS = ['coffee', 'the sea', 'my dog', 'sourdough', 'the city', 'rainy days', 'long runs', 'the game']
@@ -19,6 +22,15 @@ TRAIN = [p for p in POSTS if p not in VALID]
 FAST = dict(block_size=16, batch_size=4, learning_rate=1e-2)  # tiny blocks, a high rate: the tiny model learns in seconds
 META = dict(name='alice', accounts=[dict(handle='alice', name='Alice', source='archive', avatar_url=None,
                                          stats={'Tweets downloaded': 12, 'Retweets': 1, 'Short tweets': 1, 'Tweets kept': 10})])
+
+def dataset(train=TRAIN, valid=VALID, posts=()):
+    "A dataset of `train` and `valid` texts from alice, whose record is META's, downloaded as `posts`"
+    a = META['accounts'][0]
+    alice = CleanAccount(Profile(a['handle'], a['name'], a['source'], a['avatar_url']), list(train) + list(valid),
+                         dict(a['stats']), [], [], [], posts=list(posts))
+    return BotDataset(META['name'], list(train), list(valid), [alice])
+
+DATA = dataset()
 
 @pytest.fixture
 def tiny(tmp_path, monkeypatch):
@@ -32,7 +44,7 @@ def info(bot): return json.loads((Path(bot)/'huggingtweets.json').read_text())
 
 @pytest.mark.parametrize('method', ['lora', 'full'])
 def test_bot_folder_loads_with_the_card_snippet(tiny, tmp_path, method):
-    bot = train(TRAIN, VALID, tmp_path/'bot', base_model=tiny, method=method, epochs=2, wandb='disabled', meta=META, **FAST)
+    bot = train(DATA, tmp_path/'bot', base_model=tiny, method=method, epochs=2, wandb='disabled', **FAST)
     names = {p.name for p in bot.iterdir()}
     assert {'model.safetensors', 'config.json', 'generation_config.json', 'tokenizer.json', 'dataset.json',
             'huggingtweets.json'} <= names
@@ -75,7 +87,7 @@ class CrashAt(TrainerCallback):
 def weights(bot): return load_file(Path(bot)/'model.safetensors')
 
 def test_ctrl_c_and_crash_resume_to_the_same_steps_and_weights(tiny, tmp_path):
-    run = lambda out, **kw: train(TRAIN, VALID, tmp_path/out, base_model=tiny, method='full', epochs=2, wandb='disabled', **FAST, **kw)
+    run = lambda out, **kw: train(DATA, tmp_path/out, base_model=tiny, method='full', epochs=2, wandb='disabled', **FAST, **kw)
     whole = run('whole')
     steps = info(whole)['hyperparameters']['steps']
     # Ctrl-C: the step ends, a checkpoint is saved, then KeyboardInterrupt
@@ -98,28 +110,28 @@ def test_ctrl_c_and_crash_resume_to_the_same_steps_and_weights(tiny, tmp_path):
 
 def test_resume_errors(tiny, tmp_path):
     with pytest.raises(HuggingTweetsError, match='No checkpoint to resume from'):
-        train(TRAIN, VALID, tmp_path/'bot', base_model=tiny, wandb='disabled', resume=True, **FAST)
+        train(DATA, tmp_path/'bot', base_model=tiny, wandb='disabled', resume=True, **FAST)
     with pytest.raises(TrainingStopped, match='continue with --resume'):
-        train(TRAIN, VALID, tmp_path/'bot', base_model=tiny, wandb='disabled', epochs=2,
+        train(DATA, tmp_path/'bot', base_model=tiny, wandb='disabled', epochs=2,
               callbacks=[lambda p: p['step'] == 2], **FAST)
     with pytest.raises(HuggingTweetsError, match="made with method='lora', not 'full'"):
-        train(TRAIN, VALID, tmp_path/'bot', base_model=tiny, method='full', wandb='disabled', resume=True, **FAST)
+        train(DATA, tmp_path/'bot', base_model=tiny, method='full', wandb='disabled', resume=True, **FAST)
 
 def test_user_errors(tiny, tmp_path):
-    with pytest.raises(HuggingTweetsError, match='held-out posts'): train(TRAIN, [], tmp_path/'b', base_model=tiny)
-    with pytest.raises(HuggingTweetsError, match="use 'lora' or 'full'"): train(TRAIN, VALID, tmp_path/'b', base_model=tiny, method='qlora')
-    with pytest.raises(HuggingTweetsError, match='Unknown W&B mode'): train(TRAIN, VALID, tmp_path/'b', base_model=tiny, wandb='maybe')
+    with pytest.raises(HuggingTweetsError, match='held-out posts'): train(dataset(valid=[]), tmp_path/'b', base_model=tiny)
+    with pytest.raises(HuggingTweetsError, match="use 'lora' or 'full'"): train(DATA, tmp_path/'b', base_model=tiny, method='qlora')
+    with pytest.raises(HuggingTweetsError, match='Unknown W&B mode'): train(DATA, tmp_path/'b', base_model=tiny, wandb='maybe')
     with pytest.raises(HuggingTweetsError, match='Unknown learning-rate schedule'):
-        train(TRAIN, VALID, tmp_path/'b', base_model=tiny, lr_scheduler='cyclic')
+        train(DATA, tmp_path/'b', base_model=tiny, lr_scheduler='cyclic')
     with pytest.raises(HuggingTweetsError, match="Unknown training options \\['blocksize'\\]"):
-        train(TRAIN, VALID, tmp_path/'b', base_model=tiny, blocksize=3)
+        train(DATA, tmp_path/'b', base_model=tiny, blocksize=3)
     with pytest.raises(HuggingTweetsError, match='--base-model embedded'):
-        train(TRAIN, VALID, tmp_path/'b', base_model='no-such-user/no-such-model', wandb='disabled')
+        train(DATA, tmp_path/'b', base_model='no-such-user/no-such-model', wandb='disabled')
 
 def test_time_budget_ends_training(tiny, tmp_path):
     seen = []
     def slow_step(p): seen.append(p); time.sleep(0.05)  # 20 epochs: 820 steps, over 40 s on any machine
-    bot = train(TRAIN * 10, VALID, tmp_path/'bot', base_model=tiny, max_minutes=0.1, epochs=20, wandb='disabled',
+    bot = train(dataset(TRAIN * 10), tmp_path/'bot', base_model=tiny, max_minutes=0.1, epochs=20, wandb='disabled',
                 callbacks=[slow_step], **FAST)
     i = info(bot)
     planned = max(p['max_steps'] for p in seen)
@@ -131,8 +143,9 @@ def test_time_budget_ends_training(tiny, tmp_path):
 DDP_SCRIPT = '''
 import json, sys
 from huggingtweets.train import train
+from huggingtweets.dataset import BotDataset
 posts, out, base = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
-train(posts[:-6], posts[-6:], out, base_model=base, epochs=2, wandb='disabled', block_size=16, batch_size=2, learning_rate=1e-2)
+train(BotDataset('bot', posts[:-6], posts[-6:], []), out, base_model=base, epochs=2, wandb='disabled', block_size=16, batch_size=2, learning_rate=1e-2)
 '''
 
 def test_two_processes_with_torchrun(tiny, tmp_path):
@@ -164,7 +177,7 @@ def _records(run_dir:Path)->list:
 
 def test_wandb_offline_run_has_config_history_and_artifacts(tiny, tmp_path, capsys):
     raw = {'alice': [dict(id='1', text=p) for p in POSTS]}
-    bot = train(TRAIN, VALID, tmp_path/'bot', base_model=tiny, epochs=2, wandb='offline', meta=META, raw_posts=raw, **FAST)
+    bot = train(dataset(posts=raw['alice']), tmp_path/'bot', base_model=tiny, epochs=2, wandb='offline', **FAST)
     w = info(bot)['wandb']
     assert w['mode'] == 'offline' and w['project'] == 'huggingtweets' and w['run_url'] is None
     runs = list((tmp_path/'wandb'/'wandb').glob(f"offline-run-*-{w['run_id']}"))
@@ -201,8 +214,8 @@ FAKE = dict(WANDB_API_KEY='wandbfake' + 'k' * 31, HF_TOKEN='hf_faketoken12345678
 
 def test_no_token_in_any_written_file(tiny, tmp_path, monkeypatch, capfd):
     for k, v in FAKE.items(): monkeypatch.setenv(k, v)
-    bot = train(TRAIN, VALID, tmp_path/'bot', base_model=tiny, epochs=2, wandb='offline', meta=META,
-                raw_posts={'alice': [dict(id='1', text=POSTS[0])]}, keep_checkpoints=True, **FAST)
+    bot = train(dataset(posts=[dict(id='1', text=POSTS[0])]), tmp_path/'bot', base_model=tiny, epochs=2, wandb='offline',
+                keep_checkpoints=True, **FAST)
     out, err = capfd.readouterr()
     written = [p for p in tmp_path.rglob('*') if p.is_file()]
     names = {p.name for p in written}  # the run's transaction log and debug logs, checkpoints, the bot, the cache
@@ -213,17 +226,17 @@ def test_no_token_in_any_written_file(tiny, tmp_path, monkeypatch, capfd):
         assert secret not in out + err, f'{name} printed'
 
 def test_a_fresh_run_keeps_an_unfinished_one_until_restart(tiny, tmp_path):
-    run = lambda **kw: train(TRAIN, VALID, tmp_path/'bot', base_model=tiny, wandb='disabled', epochs=2, **FAST, **kw)
+    run = lambda **kw: train(DATA, tmp_path/'bot', base_model=tiny, wandb='disabled', epochs=2, **FAST, **kw)
     with pytest.raises(TrainingStopped): run(callbacks=[lambda p: p['step'] == 2])
     with pytest.raises(HuggingTweetsError, match='unfinished training \\(up to step 2\\).*--resume.*--restart'): run()
     assert (tmp_path/'bot'/'checkpoints'/'checkpoint-2').is_dir()  # nothing deleted
     with pytest.raises(HuggingTweetsError, match='trained on other posts'):
-        train(TRAIN[1:], VALID, tmp_path/'bot', base_model=tiny, wandb='disabled', epochs=2, resume=True, **FAST)
+        train(dataset(TRAIN[1:]), tmp_path/'bot', base_model=tiny, wandb='disabled', epochs=2, resume=True, **FAST)
     run(restart=True)
     assert not (tmp_path/'bot'/'checkpoints').exists() and (tmp_path/'bot'/'model.safetensors').exists()
 
 def test_resume_skips_a_damaged_checkpoint(tiny, tmp_path, capfd):
-    run = lambda **kw: train(TRAIN, VALID, tmp_path/'bot', base_model=tiny, method='full', wandb='disabled', epochs=2, **FAST, **kw)
+    run = lambda **kw: train(DATA, tmp_path/'bot', base_model=tiny, method='full', wandb='disabled', epochs=2, **FAST, **kw)
     with pytest.raises(TrainingStopped): run(callbacks=[lambda p: p['step'] == 2])
     with pytest.raises(TrainingStopped): run(resume=True, callbacks=[lambda p: p['step'] == 4])
     ckpts = tmp_path/'bot'/'checkpoints'
@@ -245,7 +258,7 @@ def test_a_full_disk_is_one_clear_error_and_keeps_the_last_checkpoint(tiny, tmp_
         if len(saves) == 2: raise OSError(errno.ENOSPC, 'No space left on device', output_dir)
         return save(self, output_dir)
     monkeypatch.setattr(Trainer, '_save_optimizer_and_scheduler', full_second_time)
-    run = lambda **kw: train(TRAIN * 3, VALID, tmp_path/'bot', base_model=tiny, method='full', wandb='disabled', epochs=2,
+    run = lambda **kw: train(dataset(TRAIN * 3), tmp_path/'bot', base_model=tiny, method='full', wandb='disabled', epochs=2,
                              n_evals=4, **FAST, **kw)
     with pytest.raises(HuggingTweetsError, match='The disk is full: free some space, then continue with --resume from .*checkpoint-'):
         run()
@@ -259,4 +272,4 @@ def test_one_training_per_bot_folder(tiny, tmp_path):
     (tmp_path/'bot').mkdir()
     with FileLock(tmp_path/'bot'/'.huggingtweets.lock'):
         with pytest.raises(HuggingTweetsError, match='Another training is writing'):
-            train(TRAIN, VALID, tmp_path/'bot', base_model=tiny, wandb='disabled', epochs=1, **FAST)
+            train(DATA, tmp_path/'bot', base_model=tiny, wandb='disabled', epochs=1, **FAST)

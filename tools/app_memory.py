@@ -1,6 +1,6 @@
 """The web app's memory through rounds of a scripted client (issue 12).
 
-Starts the web app (`huggingtweets.wizard.serve`) on a free port with a tiny model, then runs rounds of a client that
+Starts the web app (`huggingtweets.appserver.serve`) on a free port with a tiny model, then runs rounds of a client that
 does over the kernel's websocket what the page does in a browser: load the page, ask its widgets' states, type the
 account (`archive:sample`), press "Download posts" and wait for the stats table, "Train the bot" and wait for the
 held-out loss, "Generate" and wait for the samples, then disconnect without shutting its kernel down (as a tab that
@@ -35,7 +35,7 @@ def start_app(tmp:Path, port:int, **serve_options)->tuple[subprocess.Popen, str]
            'HUGGINGTWEETS_CACHE': str(tmp/'cache'), 'HUGGINGTWEETS_WANDB': 'disabled', 'WANDB_MODE': 'disabled', 'HF_HUB_OFFLINE': '1'}
     env.pop('HUGGINGTWEETS_BOTS_DIR', None)
     log = open(tmp/'app.log', 'w')
-    proc = subprocess.Popen([sys.executable, '-c', f'from huggingtweets.wizard import serve; serve({port}, **{serve_options!r})'],
+    proc = subprocess.Popen([sys.executable, '-c', f'from huggingtweets.appserver import serve; serve({port}, **{serve_options!r})'],
                             cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     for _ in range(480):
         if proc.poll() is not None: sys.exit(f'the app ended early:\n{(tmp/"app.log").read_text()[-3000:]}')

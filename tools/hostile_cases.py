@@ -51,8 +51,9 @@ def main():
     case('posts with terminal escape sequences', r, f"raw ESC in output: {chr(27) in r[1] + r[2]}")
 
     bot = root/'bots'/'alice'
-    stop_at_2 = (f"from huggingtweets.train import train\nfrom huggingtweets.core import HuggingTweetsError\n"
-                 f"try: train({POSTS!r}, {POSTS[:5]!r}, {str(bot)!r}, base_model={tiny!r}, wandb='disabled', block_size=32, "
+    stop_at_2 = (f"from huggingtweets.train import train\nfrom huggingtweets.dataset import BotDataset\n"
+                 f"from huggingtweets.core import HuggingTweetsError\n"
+                 f"try: train(BotDataset('alice', {POSTS!r}, {POSTS[:5]!r}, []), {str(bot)!r}, base_model={tiny!r}, wandb='disabled', block_size=32, "
                  f"callbacks=[lambda p: p['step'] == 2])\nexcept HuggingTweetsError as e: print(e)")
     subprocess.run([sys.executable, '-c', stop_at_2], capture_output=True, text=True, env={**os.environ, 'WANDB_MODE': 'disabled'})
     r = run('train', f'file:{root/"alice.json"}', '-o', str(bot), *fast, cwd=root)
