@@ -1,4 +1,4 @@
-"Model card, share image, W&B predictions, push to a local stand-in for the Hub API, and the sweep config."
+"Model card, share image, W&B predictions and push to a local stand-in for the Hub API."
 import base64, glob, http.server, io, json, re, threading
 from pathlib import Path
 import pytest, torch, yaml
@@ -6,8 +6,7 @@ from PIL import Image, ImageChops, ImageStat
 from huggingtweets.botfolder import tiny_bot, example_account
 import huggingface_hub
 from huggingtweets.core import HuggingTweetsError
-from huggingtweets.card import (card_text, write_card, predictions_image, finish_bot, push, sweep_config, write_sweep,
-                                avatar_color)
+from huggingtweets.card import card_text, write_card, predictions_image, finish_bot, push, avatar_color
 
 torch.set_num_threads(1)  # tiny models run fastest on one thread
 
@@ -183,10 +182,3 @@ def test_a_bad_repo_id_is_refused_before_any_writing(tmp_path):
         with pytest.raises(HuggingTweetsError, match='NAMESPACE/NAME'): write_card(bot, hub_id=bad)
         with pytest.raises(HuggingTweetsError, match='NAMESPACE/NAME'): push(bot, bad, token='hf_x')
     assert not (bot/'README.md').exists()
-
-def test_sweep_config(tmp_path):
-    cfg = yaml.safe_load(write_sweep(tmp_path/'sweep.yaml', accounts=['@alice', 'bsky:bob.bsky.social'], method='random').read_text())
-    assert cfg['method'] == 'random' and cfg['metric'] == {'name': 'eval/loss', 'goal': 'minimize'}
-    assert cfg['command'] == ['${env}', 'huggingtweets', 'train', '@alice', 'bsky:bob.bsky.social', '${args}']
-    assert {'epochs', 'learning-rate', 'lr-scheduler', 'warmup-ratio', 'gradient-accumulation-steps', 'lora-rank'} == set(cfg['parameters'])
-    with pytest.raises(HuggingTweetsError, match='Unknown sweep method'): sweep_config(method='grid-ish')
