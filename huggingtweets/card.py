@@ -1,4 +1,4 @@
-"""Publish a bot: its model card, its share image, the Hub, and sweeps to find better hyperparameters
+"""Publish a bot: its model card, its share image and the Hub
 
 Docs: https://huggingtweets.github.io/huggingtweets/card.html.md"""
 
@@ -6,9 +6,8 @@ Docs: https://huggingtweets.github.io/huggingtweets/card.html.md"""
 
 # %% auto #0
 __all__ = ['REPO_URL', 'DEMO_URL', 'DOCS_URL', 'PIPELINE_IMG', 'ORIGINAL_URL', 'W', 'H', 'BLUE', 'INK', 'GREY', 'LINE', 'BG',
-           'SWEEP_PARAMETERS', 'display_name', 'profile_url', 'initials', 'avatar_color', 'avatar_url', 'avatar_block',
-           'card_text', 'write_card', 'avatar_image', 'predictions_image', 'finish_bot', 'push', 'sweep_config',
-           'write_sweep']
+           'display_name', 'profile_url', 'initials', 'avatar_color', 'avatar_url', 'avatar_block', 'card_text',
+           'write_card', 'avatar_image', 'predictions_image', 'finish_bot', 'push']
 
 # %% ../nbs/06_card.ipynb #4c2a3ebe
 import colorsys, hashlib, html, json, math, os, re, unicodedata, warnings, zlib
@@ -21,7 +20,6 @@ from .core import PROMPT, HuggingTweetsError, cache_dir, hub_repo_id
 from .dataset import StatsTable
 from .botfolder import bot_info
 from .generate import Samples, generate, log_predictions
-from .hyperparameters import TUNABLE
 
 # %% ../nbs/06_card.ipynb #5f437256
 REPO_URL = 'https://github.com/huggingtweets/huggingtweets'
@@ -386,28 +384,3 @@ def push(bot_dir:str|Path,     # a bot folder
             raise _hub_error(e, repo_id) from e
         raise
     return str(url)
-
-# %% ../nbs/06_card.ipynb #1b0d1d33
-SWEEP_PARAMETERS = {k.replace('_', '-'): sweep for k,(_,_,sweep) in TUNABLE.items() if sweep}  # flag: range
-
-def sweep_config(accounts:list[str]=('archive:sample',), # the account specs to train on, as for `huggingtweets train`
-                 method:str='bayes',                     # `bayes`, `random` or `grid`
-                 project:str='huggingtweets',            # the W&B project
-                 extra:list[str]=(),                     # more fixed `train` flags, e.g. ['--base-model', 'gpt2']
-                )->dict:                                 # the sweep configuration for `wandb sweep`
-    "A W&B sweep over training hyperparameters that runs `huggingtweets train`"
-    if method not in ('bayes', 'random', 'grid'): raise HuggingTweetsError(f"Unknown sweep method {method!r}: use bayes, random or grid.")
-    return {'program': 'huggingtweets', 'method': method, 'project': project,
-            'metric': {'name': 'eval/loss', 'goal': 'minimize'},
-            'early_terminate': {'type': 'hyperband', 'min_iter': 2},
-            'parameters': json.loads(json.dumps(SWEEP_PARAMETERS)),
-            'command': ['${env}', 'huggingtweets', 'train', *accounts, *extra, '${args}']}
-
-def write_sweep(path:str|Path='sweep.yaml', # where to write
-                **kwargs,                    # passed to `sweep_config`
-               )->Path:
-    "Write a sweep configuration file for `wandb sweep`"
-    import yaml
-    path = Path(path)
-    path.write_text(yaml.safe_dump(sweep_config(**kwargs), sort_keys=False))
-    return path
