@@ -25,7 +25,7 @@ from .sources import download
 from .dataset import build_dataset, clean_account
 from .generate import heldout_loss
 from .botfolder import bot_info, bot_separator
-from .benchreport import DATA_POSTS, judge, results_markdown, write_results
+from .benchreport import DATA_POSTS, judge, read_recipe_run, results_markdown, with_recipe_from, write_results
 
 # %% ../nbs/11_bench.ipynb #9fc620a1
 BENCH_FILE = 'realDonaldTrump_2017.json'
@@ -288,12 +288,16 @@ def run_bench(corpus:str|None=None,   # an account spec; the reference corpus wh
               max_posts:int|None=None,# posts of the corpus to use; all, or `QUICK_POSTS` when quick
               keep_bots=None,         # a folder to keep the bots in; a temporary one when None
               command:str|None=None,  # the command line, for the record
+              recipe_from:str|None=None, # an earlier `results.json` whose recipe run judges this one
              )->dict:                 # the results, as written to `results.json`
     "Run the benchmark and write `results.json` and `results.md` into `out`"
     load_before, t0 = list(os.getloadavg()), time.perf_counter()
     spec, profile, posts = _corpus(corpus, quick, max_posts)
     account = clean_account(profile, posts)
     ds = build_dataset([account])
+    about = dict(base_model=base_model, corpus_spec=spec, corpus_name=Path(spec.split(':', 1)[-1]).stem,
+                 corpus=dict(posts=len(posts), kept=account.stats['Tweets kept'], train_posts=len(ds.train), valid_posts=len(ds.valid)))
+    earlier = read_recipe_run(recipe_from, about) if recipe_from else None  # refused now, not after the runs
     _log(f'{spec}: {len(posts):,} posts, {len(ds.train):,} to train on, {len(ds.valid):,} held out; timing the data stage')
     data = bench_data(profile, posts, n=data_posts)
     matmul, _ = in_child(matmul_gflops)
@@ -306,11 +310,9 @@ def run_bench(corpus:str|None=None,   # an account spec; the reference corpus wh
         results = {name: dict(label=label, **_one_run(name, s, how, ds, bots, base_model, repeats or (1 if quick else 3)))
                    for name,(s,how,label) in runs.items()}
     res = dict(date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'), quick=quick, command=command or 'run_bench()',
-               base_model=base_model, corpus_spec=spec, corpus_name=Path(spec.split(':', 1)[-1]).stem,
-               machine=machine(), load_before=load_before, load_after=list(os.getloadavg()),
-               corpus=dict(posts=len(posts), kept=account.stats['Tweets kept'], train_posts=len(ds.train), valid_posts=len(ds.valid)),
+               **about, machine=machine(), load_before=load_before, load_after=list(os.getloadavg()),
                data=data, matmul=matmul, runs=results, seconds=time.perf_counter() - t0)
-    res['targets'] = judge(res)
+    res = with_recipe_from(res, earlier, recipe_from) if earlier else dict(res, targets=judge(res))
     write_results(res, out)
     return res
 
@@ -339,6 +341,7 @@ def main(argv:list[str]|None=None, # arguments; `sys.argv[1:]` when None
     p.add_argument('--out', default=None, help='where to write results.json and results.md (default: bench, or bench/quick with --quick)')
     p.add_argument('--variant', action='append', default=[], metavar="'NAME key=value ...'", help='an extra run of our defaults with settings changed')
     p.add_argument('--no-recipe', action='store_true', help="leave the original's recipe out")
+    p.add_argument('--recipe-from', default=None, metavar='RESULTS_JSON', help="judge against the recipe's run in an earlier results.json of the same corpus (implies --no-recipe)")
     p.add_argument('--no-busy', action='store_true', help='leave out the run of our defaults with one core kept busy')
     p.add_argument('--repeats', type=int, default=None, help='generation calls to time (default: 3, 1 when quick)')
     p.add_argument('--data-posts', type=int, default=DATA_POSTS, metavar='N', help='posts the data stage cleans (default: %(default)s)')
@@ -346,9 +349,9 @@ def main(argv:list[str]|None=None, # arguments; `sys.argv[1:]` when None
     args = p.parse_args(argv)
     try:
         out = args.out or ('bench/quick' if args.quick else 'bench')
-        res = run_bench(args.corpus, args.quick, args.base_model, out, recipe=not args.no_recipe, busy_run=not args.no_busy,
+        res = run_bench(args.corpus, args.quick, args.base_model, out, recipe=not (args.no_recipe or args.recipe_from), busy_run=not args.no_busy,
                         variants=dict(map(parse_variant, args.variant)), repeats=args.repeats, data_posts=args.data_posts,
-                        keep_bots=args.keep_bots,
+                        keep_bots=args.keep_bots, recipe_from=args.recipe_from,
                         command=' '.join(['python -m huggingtweets.bench', *(argv if argv is not None else sys.argv[1:])]))
     except HuggingTweetsError as e:
         print(f'error: {e}', file=sys.stderr)
