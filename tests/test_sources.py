@@ -9,8 +9,11 @@ from responses import matchers
 from conftest import ROOT
 from carfile import car_bytes, make_car, post
 from huggingtweets.core import HuggingTweetsError
-from huggingtweets import sources
-from huggingtweets.sources import Post, Profile, download, download_summary, read_archive, read_file, sample_archive
+from huggingtweets import apis, archives, sources
+from huggingtweets.posts import Post, Profile
+from huggingtweets.sources import download, download_summary
+from huggingtweets.archives import read_archive, sample_archive
+from huggingtweets.files import read_file
 
 FIXTURES = ROOT/'tests'/'fixtures'/'sources'
 DATA = ROOT.parent/'shared'/'data'
@@ -457,7 +460,7 @@ def no_proxies(monkeypatch):
 
 
 def test_x_waits_no_longer_than_the_timeout_through_a_silent_connection(monkeypatch, no_proxies):
-    monkeypatch.setattr(sources, '_TIMEOUT', (0.5, 0.5))
+    monkeypatch.setattr(apis, '_TIMEOUT', (0.5, 0.5))
     with local_server(silent) as port:                       # a proxy that takes the connection and never answers
         for k in ('HTTPS_PROXY', 'https_proxy'): monkeypatch.setenv(k, f'http://127.0.0.1:{port}')
         start = time.monotonic()
@@ -472,17 +475,17 @@ def test_every_request_has_a_timeout():
         with mock(name) as rsps:
             download(spec, bearer_token='t', progress=False)
             timeouts += [c.request.req_kwargs['timeout'] for c in rsps.calls]
-    assert timeouts == [sources._TIMEOUT] * 10
+    assert timeouts == [apis._TIMEOUT] * 10
 
 
 def test_bsky_silent_and_trickling_servers_end(monkeypatch, no_proxies):
-    monkeypatch.setattr(sources, '_TIMEOUT', (0.5, 0.5))
-    monkeypatch.setattr(sources, '_DEADLINE', 1)
+    monkeypatch.setattr(apis, '_TIMEOUT', (0.5, 0.5))
+    monkeypatch.setattr(apis, '_DEADLINE', 1)
     with local_server(silent) as port:
-        monkeypatch.setattr(sources, 'BSKY_API', f'http://127.0.0.1:{port}/xrpc')
+        monkeypatch.setattr(apis, 'BSKY_API', f'http://127.0.0.1:{port}/xrpc')
         assert errmsg(download, 'bsky:orbitalolu').startswith('bsky:orbitalolu.bsky.social: Bluesky did not answer in time (ReadTimeout')
     with local_server(trickle) as port:                      # each byte comes well within the 0.5 s timeout; the whole never does
-        monkeypatch.setattr(sources, 'BSKY_API', f'http://127.0.0.1:{port}/xrpc')
+        monkeypatch.setattr(apis, 'BSKY_API', f'http://127.0.0.1:{port}/xrpc')
         start = time.monotonic()
         msg = errmsg(download, 'bsky:orbitalolu')
     assert msg == ('bsky:orbitalolu.bsky.social: Bluesky did not answer in time (Timeout: no whole reply in 1 s). '
@@ -491,7 +494,7 @@ def test_bsky_silent_and_trickling_servers_end(monkeypatch, no_proxies):
 
 
 def test_a_reply_too_big_is_refused(monkeypatch):
-    monkeypatch.setattr(sources, '_MAX_REPLY', 1000)
+    monkeypatch.setattr(apis, '_MAX_REPLY', 1000)
     with responses.RequestsMock() as rsps:
         rsps.get('https://public.api.bsky.app/xrpc/app.bsky.actor.getProfile', body=b'{"handle": "' + b'x' * 5000 + b'"}')
         assert errmsg(download, 'bsky:orbitalolu') == "bsky:orbitalolu.bsky.social: could not read Bluesky's reply (more than 1,000 bytes). Run again later."
@@ -624,7 +627,7 @@ def declared_size(zip_bytes:bytes, size:int)->bytes:
 
 
 def test_zip_bomb_and_size_limits(tmp_path, monkeypatch):
-    monkeypatch.setattr(sources, '_MAX_FILE', 1 << 20)
+    monkeypatch.setattr(archives, '_MAX_FILE', 1 << 20)
     z = tmp_path/'bomb.zip'
     with zipfile.ZipFile(z, 'w', zipfile.ZIP_DEFLATED) as f: f.writestr('data/account.js', ACCOUNT_JS); f.writestr('data/tweets.js', ' ' * (3 << 20))
     assert z.stat().st_size < 10_000
@@ -633,7 +636,7 @@ def test_zip_bomb_and_size_limits(tmp_path, monkeypatch):
                                        "(Settings → Your account → Download an archive of your data).")
     (tmp_path/'liar.zip').write_bytes(declared_size(z.read_bytes(), 100))     # the header says 100 bytes; zipfile stops there
     assert "data/tweets.js" in errmsg(read_archive, tmp_path/'liar.zip')
-    monkeypatch.setattr(sources, '_MAX_FILES', (1 << 20) + 500)
+    monkeypatch.setattr(archives, '_MAX_FILES', (1 << 20) + 500)
     parts = write_zip(tmp_path/'parts.zip', {'data/account.js': ACCOUNT_JS, 'data/tweets.js': ' ' * 1000, 'data/tweets-part1.js': ' ' * (1 << 20)})
     msg = errmsg(read_archive, parts)
     assert 'data/tweets-part1.js unpacks to more than 1,02' in msg and 'KiB, the most huggingtweets reads from one archive, all files together' in msg
@@ -896,7 +899,7 @@ def test_bsky_feed_uses_facet_links_and_a_reposted_reply_is_a_repost(cache):
     item['post']['record'] = post('Read en.wikipedia.org/wiki/Aur...', '2024-05-10T22:00:00Z', reply=True, links=[('en.wikipedia.org/wiki/Aur...', 'https://en.wikipedia.org/wiki/Aurora')])
     item['reason'] = {'$type': 'app.bsky.feed.defs#reasonRepost', 'indexedAt': '2024-05-11T00:00:00Z', 'uri': 'at://did:plc:me/app.bsky.feed.repost/1'}
     mine = json.loads(json.dumps(feed[0])); mine['post']['record'] = post('my own reply', '2024-05-10T21:00:00Z', reply=True); mine.pop('reason', None)
-    posts, _ = sources._bsky_page({'feed': [item, mine]}, 'olu.bsky.social')
+    posts, _ = apis._bsky_page({'feed': [item, mine]}, 'olu.bsky.social')
     assert [(p.text, p.is_repost, p.is_reply) for p in posts] == [('Read https://en.wikipedia.org/wiki/Aurora', True, False), ('my own reply', False, True)]
     flagged = [Post('1', 'x', posts[0].created_at, 'o', 'file', is_repost=True, is_reply=True), Post('2', 'y', posts[0].created_at, 'o', 'file', is_reply=True)]
     assert download_summary(Profile('o', 'o', 'file'), flagged)['replies'] == 1
