@@ -7,7 +7,7 @@ Docs: https://huggingtweets.github.io/huggingtweets/apis.html.md"""
 # %% auto #0
 __all__ = ['BSKY_API', 'x_bearer_token']
 
-# %% ../nbs/01c_apis.ipynb #5eae22cf
+# %% ../nbs/01c_apis.ipynb #9b570168
 import os, re, time
 from datetime import datetime
 import requests, tweepy, urllib3

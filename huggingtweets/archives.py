@@ -7,7 +7,7 @@ Docs: https://huggingtweets.github.io/huggingtweets/archives.html.md"""
 # %% auto #0
 __all__ = ['sample_archive', 'read_x_archive', 'read_bsky_car', 'read_mastodon_archive', 'read_archive']
 
-# %% ../nbs/01a_archives.ipynb #1beb8ca8
+# %% ../nbs/01a_archives.ipynb #ceff28ee
 import html, json, lzma, math, re, zipfile, zlib
 from bisect import insort
 from dataclasses import replace

@@ -7,7 +7,7 @@ Docs: https://huggingtweets.github.io/huggingtweets/files.html.md"""
 # %% auto #0
 __all__ = ['read_file']
 
-# %% ../nbs/01b_files.ipynb #33f792a1
+# %% ../nbs/01b_files.ipynb #2dbebcde
 import ast, csv, io, json, re
 from dataclasses import replace
 from datetime import datetime, timezone

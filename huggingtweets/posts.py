@@ -7,7 +7,7 @@ Docs: https://huggingtweets.github.io/huggingtweets/posts.html.md"""
 # %% auto #0
 __all__ = ['Post', 'Profile', 'parse_time', 'html_text']
 
-# %% ../nbs/00a_posts.ipynb #aeb9b2ac
+# %% ../nbs/00a_posts.ipynb #5ce1bf38
 import json, re
 from dataclasses import dataclass, asdict
 from datetime import datetime, timezone
@@ -107,7 +107,7 @@ def _json_error(e:Exception)->str:
     if isinstance(e, json.JSONDecodeError): return f'line {e.lineno}, column {e.colno}: {e.msg}'
     return 'lists or objects nested too deep' if isinstance(e, RecursionError) else _said(e)
 
-# %% ../nbs/00a_posts.ipynb #3b010148
+# %% ../nbs/00a_posts.ipynb #7e24178a
 def _url(d, path:str)->str|None:
     "The https address at `path`, or None: the only kind later stages fetch"
     return v if (v := _maybe(d, path)) and v.startswith('https://') else None

@@ -73,7 +73,7 @@ def _x_guess(s:str)->str|None: return h if re.fullmatch(r'\w+', h := s.removepre
 def _mastodon_guess(s:str)->str|None: return s if _MASTODON.fullmatch(s) and not s.startswith('http') else None
 def _bsky_guess(s:str)->str|None: return h if '.' in (h := s.removeprefix('@')) else None
 
-# %% ../nbs/01_sources.ipynb #4bb8151b
+# %% ../nbs/01_sources.ipynb #cb1e3932
 @dataclass(frozen=True)
 class Source:
     "A place posts come from, and all the toolkit does differently for it"
@@ -88,7 +88,7 @@ class Source:
     profile_url: Callable      # `profile_url(handle)`: the address of the account's public page; None when there is none
     share_url: Callable        # `share_url(text)`: the address that opens a new post holding `text`
 
-# %% ../nbs/01_sources.ipynb #17b6e760
+# %% ../nbs/01_sources.ipynb #86c8a4dd
 def _renamed(profile:Profile, posts:list[Post], handle:str|None)->tuple[Profile, list[Post]]:
     "The account and its posts under `handle`, when one is given"
     if not (h := (handle or '').strip().removeprefix('@')) or h == profile.handle: return profile, posts
@@ -110,7 +110,7 @@ def _fetch(client):
         return _gather(acct, *client(acct, bearer_token), site, max_posts or API_MAX_POSTS, refresh, wait, progress)
     return read
 
-# %% ../nbs/01_sources.ipynb #d9a46877
+# %% ../nbs/01_sources.ipynb #c29c9d64
 def _on_x(handle:str)->str: return f'https://x.com/{handle}'
 def _post_on_x(text:str)->str: return f'https://x.com/intent/post?text={quote(text)}'
 def _on_bsky(handle:str)->str: return f'https://bsky.app/profile/{handle}'
@@ -146,7 +146,7 @@ def source_of(name:str, # a source's name ('x', 'archive', 'bsky', 'mastodon', '
         raise HuggingTweetsError(f"{name!r} is not a source huggingtweets reads; it reads {', '.join(s.name for s in SOURCES)}.")
     return src
 
-# %% ../nbs/01_sources.ipynb #d9b501ed
+# %% ../nbs/01_sources.ipynb #42baafd4
 def parse_account(spec:str, # how the user named the account, e.g. '@user', 'bsky:alice.bsky.social', 'archive:x.zip'
                  )->Account:
     "The `Account` that `spec` names"
