@@ -277,13 +277,8 @@ def download(spec:str,                # the account: '@user', 'archive:PATH', 'b
     if max_posts is not None and (not isinstance(max_posts, int) or isinstance(max_posts, bool) or max_posts < 1):
         raise HuggingTweetsError(f"{spec}: max_posts must be a whole number of 1 or more, not {max_posts!r}.")
     acct = parse_account(spec)
-    if acct.source == 'archive':
-        profile, posts = _renamed(*read_archive(sample_archive() if acct.name == 'sample' else acct.name, str(acct), include_private), handle)
-    elif acct.source == 'file': profile, posts = read_file(acct.name, text_field, str(acct), time_field, handle)
-    else:
-        lookup, page = {'x': lambda: _x(acct, bearer_token), 'bsky': lambda: _bsky(acct), 'mastodon': lambda: _mastodon(acct)}[acct.source]()
-        site = {'x': 'X', 'bsky': 'Bluesky', 'mastodon': acct.server}[acct.source]
-        profile, posts = _gather(acct, lookup, page, site, max_posts or API_MAX_POSTS, refresh, wait, progress)
+    profile, posts = source_of(acct.source).read(acct, refresh=refresh, max_posts=max_posts, bearer_token=bearer_token, wait=wait, text_field=text_field,
+                                                 time_field=time_field, handle=handle, include_private=include_private, progress=progress)
     if not posts: raise HuggingTweetsError(f"{acct}: the account has no posts, so there is nothing to learn from. Choose an account that posts.")
     return profile, posts[:max_posts]
 
