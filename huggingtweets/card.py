@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from .core import PROMPT, HuggingTweetsError, cache_dir, hub_repo_id
 from .dataset import StatsTable
 from .botfolder import bot_info
+from .sources import source_of
 from .generate import Samples, generate, log_predictions
 
 # %% ../nbs/06_card.ipynb #5f437256
@@ -41,12 +42,8 @@ def display_name(accounts:list[dict])->str:
     return ' & '.join(a['name'] or a['handle'] for a in accounts)
 
 def profile_url(account:dict)->str|None:
-    "The public page of an account, when its source has one"
-    h, src = account['handle'], account['source']
-    if src in ('x', 'archive'): return f'https://x.com/{h}'
-    if src == 'bsky': return f'https://bsky.app/profile/{h}'
-    if src == 'mastodon' and '@' in h: user, server = h.split('@', 1); return f'https://{server}/@{user}'
-    return None
+    "The public page of an account, when its source has one (the table of sources knows)"
+    return source_of(account['source']).profile_url(account['handle'])
 
 # %% ../nbs/06_card.ipynb #b2b3a265
 _SLOT = ('        <div\n            style="display:{display}; margin-left: 4px; margin-right: 4px; width: 92px; '
@@ -98,7 +95,7 @@ def avatar_block(meta:dict)->str:
 # %% ../nbs/06_card.ipynb #23973ccc
 def _noun(accounts:list[dict])->str:
     "What the accounts' posts are called"
-    return 'tweets' if all(a['source'] in ('x', 'archive') for a in accounts) else 'posts'
+    return 'tweets' if all(source_of(a['source']).noun == 'tweets' for a in accounts) else 'posts'
 
 def _online_run(meta:dict)->str|None:
     "The W&B run's address, when the run was online"
@@ -111,7 +108,7 @@ def _whose(meta:dict)->str:
     return f"@{_esc(accounts[0]['handle'])}'s {noun}" if len(accounts) == 1 else f"the {noun} of @{_esc(meta['name'])}"
 
 def _front_matter(thumbnail:str)->str:
-    return f'---\nlanguage: en\nthumbnail: {thumbnail}\ntags:\n- huggingtweets\nwidget:\n- text: "My dream is"\n---'
+    return f'---\nlanguage: en\nthumbnail: {thumbnail}\ntags:\n- huggingtweets\nwidget:\n- text: "{PROMPT}"\n---'
 
 def _intro()->str:
     return (f"I am a bot made with [huggingtweets]({REPO_URL}).\n\n"
@@ -155,7 +152,7 @@ def _procedure(meta:dict)->str:
 def _usage(model:str)->str:
     return ("## How to use\n\nThe model works directly with a `transformers` pipeline for text generation:\n\n"
             f"```python\nfrom transformers import pipeline\ngenerator = pipeline('text-generation',\n"
-            f"                     model={model!r})\ngenerator(\"My dream is\", num_return_sequences=5)\n```")
+            f"                     model={model!r})\ngenerator({PROMPT!r}, num_return_sequences=5)\n```")
 
 def _limits(meta:dict)->str:
     name, url = _esc(meta.get('base_model_name') or meta['base_model']), meta.get('base_model_url')
