@@ -41,7 +41,7 @@ bench-quick: $(VENV)/.runtime
 
 # Export notebooks to the library and clean them: run after editing nbs/.
 sync: $(VENV)/.dev
-	$(VENV)/bin/nbdev-export && $(VENV)/bin/nbdev-clean
+	$(VENV)/bin/nbdev-export && $(VENV)/bin/nbdev-clean && $(PY) tools/readme.py
 
 app: $(VENV)/.runtime
 	$(VENV)/bin/huggingtweets app

@@ -1,4 +1,4 @@
-"""Publish a bot: its model card, its share image, the Hub, and sweeps to find better hyperparameters
+"""Publish a bot: its model card, its share image and the Hub
 
 Docs: https://huggingtweets.github.io/huggingtweets/card.html.md"""
 
@@ -6,9 +6,8 @@ Docs: https://huggingtweets.github.io/huggingtweets/card.html.md"""
 
 # %% auto #0
 __all__ = ['REPO_URL', 'DEMO_URL', 'DOCS_URL', 'PIPELINE_IMG', 'ORIGINAL_URL', 'W', 'H', 'BLUE', 'INK', 'GREY', 'LINE', 'BG',
-           'SWEEP_PARAMETERS', 'display_name', 'profile_url', 'initials', 'avatar_color', 'avatar_url', 'avatar_block',
-           'card_text', 'write_card', 'avatar_image', 'predictions_image', 'finish_bot', 'push', 'sweep_config',
-           'write_sweep']
+           'display_name', 'profile_url', 'initials', 'avatar_color', 'avatar_url', 'avatar_block', 'card_text',
+           'write_card', 'avatar_image', 'predictions_image', 'finish_bot', 'push']
 
 # %% ../nbs/06_card.ipynb #4c2a3ebe
 import colorsys, hashlib, html, json, math, os, re, unicodedata, warnings, zlib
@@ -20,8 +19,8 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from .core import PROMPT, HuggingTweetsError, cache_dir, hub_repo_id
 from .dataset import StatsTable
 from .botfolder import bot_info
+from .sources import source_of
 from .generate import Samples, generate, log_predictions
-from .hyperparameters import TUNABLE
 
 # %% ../nbs/06_card.ipynb #5f437256
 REPO_URL = 'https://github.com/huggingtweets/huggingtweets'
@@ -43,12 +42,8 @@ def display_name(accounts:list[dict])->str:
     return ' & '.join(a['name'] or a['handle'] for a in accounts)
 
 def profile_url(account:dict)->str|None:
-    "The public page of an account, when its source has one"
-    h, src = account['handle'], account['source']
-    if src in ('x', 'archive'): return f'https://x.com/{h}'
-    if src == 'bsky': return f'https://bsky.app/profile/{h}'
-    if src == 'mastodon' and '@' in h: user, server = h.split('@', 1); return f'https://{server}/@{user}'
-    return None
+    "The public page of an account, when its source has one (the table of sources knows)"
+    return source_of(account['source']).profile_url(account['handle'])
 
 # %% ../nbs/06_card.ipynb #b2b3a265
 _SLOT = ('        <div\n            style="display:{display}; margin-left: 4px; margin-right: 4px; width: 92px; '
@@ -100,7 +95,7 @@ def avatar_block(meta:dict)->str:
 # %% ../nbs/06_card.ipynb #23973ccc
 def _noun(accounts:list[dict])->str:
     "What the accounts' posts are called"
-    return 'tweets' if all(a['source'] in ('x', 'archive') for a in accounts) else 'posts'
+    return 'tweets' if all(source_of(a['source']).noun == 'tweets' for a in accounts) else 'posts'
 
 def _online_run(meta:dict)->str|None:
     "The W&B run's address, when the run was online"
@@ -113,7 +108,7 @@ def _whose(meta:dict)->str:
     return f"@{_esc(accounts[0]['handle'])}'s {noun}" if len(accounts) == 1 else f"the {noun} of @{_esc(meta['name'])}"
 
 def _front_matter(thumbnail:str)->str:
-    return f'---\nlanguage: en\nthumbnail: {thumbnail}\ntags:\n- huggingtweets\nwidget:\n- text: "My dream is"\n---'
+    return f'---\nlanguage: en\nthumbnail: {thumbnail}\ntags:\n- huggingtweets\nwidget:\n- text: "{PROMPT}"\n---'
 
 def _intro()->str:
     return (f"I am a bot made with [huggingtweets]({REPO_URL}).\n\n"
@@ -157,7 +152,7 @@ def _procedure(meta:dict)->str:
 def _usage(model:str)->str:
     return ("## How to use\n\nThe model works directly with a `transformers` pipeline for text generation:\n\n"
             f"```python\nfrom transformers import pipeline\ngenerator = pipeline('text-generation',\n"
-            f"                     model={model!r})\ngenerator(\"My dream is\", num_return_sequences=5)\n```")
+            f"                     model={model!r})\ngenerator({PROMPT!r}, num_return_sequences=5)\n```")
 
 def _limits(meta:dict)->str:
     name, url = _esc(meta.get('base_model_name') or meta['base_model']), meta.get('base_model_url')
@@ -386,28 +381,3 @@ def push(bot_dir:str|Path,     # a bot folder
             raise _hub_error(e, repo_id) from e
         raise
     return str(url)
-
-# %% ../nbs/06_card.ipynb #1b0d1d33
-SWEEP_PARAMETERS = {k.replace('_', '-'): sweep for k,(_,_,sweep) in TUNABLE.items() if sweep}  # flag: range
-
-def sweep_config(accounts:list[str]=('archive:sample',), # the account specs to train on, as for `huggingtweets train`
-                 method:str='bayes',                     # `bayes`, `random` or `grid`
-                 project:str='huggingtweets',            # the W&B project
-                 extra:list[str]=(),                     # more fixed `train` flags, e.g. ['--base-model', 'gpt2']
-                )->dict:                                 # the sweep configuration for `wandb sweep`
-    "A W&B sweep over training hyperparameters that runs `huggingtweets train`"
-    if method not in ('bayes', 'random', 'grid'): raise HuggingTweetsError(f"Unknown sweep method {method!r}: use bayes, random or grid.")
-    return {'program': 'huggingtweets', 'method': method, 'project': project,
-            'metric': {'name': 'eval/loss', 'goal': 'minimize'},
-            'early_terminate': {'type': 'hyperband', 'min_iter': 2},
-            'parameters': json.loads(json.dumps(SWEEP_PARAMETERS)),
-            'command': ['${env}', 'huggingtweets', 'train', *accounts, *extra, '${args}']}
-
-def write_sweep(path:str|Path='sweep.yaml', # where to write
-                **kwargs,                    # passed to `sweep_config`
-               )->Path:
-    "Write a sweep configuration file for `wandb sweep`"
-    import yaml
-    path = Path(path)
-    path.write_text(yaml.safe_dump(sweep_config(**kwargs), sort_keys=False))
-    return path

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from rich.table import Table
 from .core import HuggingTweetsError, safe_name
-from .sources import Post, Profile
+from .posts import Post, Profile
 
 # %% ../nbs/02_dataset.ipynb #a756003c
 _LINK_LINE = re.compile(r'^[ \t]*https?://\S+[ \t]*(?:\r?\n|$)', re.M | re.I)

@@ -14,8 +14,13 @@ import importlib.util, os, shutil, tempfile, time
 from pathlib import Path
 import torch
 from tokenizers import ByteLevelBPETokenizer
+import transformers
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 from .core import HuggingTweetsError, cache_dir
+
+# %% ../nbs/03_models.ipynb #ceb05caf
+def _silent_bar(make, args, kwargs): return make(*args, **{**kwargs, 'disable': True})
+transformers.utils.logging.set_tqdm_hook(_silent_bar)  # transformers' per-tensor bars; Hub downloads keep theirs
 
 # %% ../nbs/03_models.ipynb #df6ce823
 EMBEDDED = 'embedded'

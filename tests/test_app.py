@@ -28,7 +28,7 @@ def free_port()->int:
 
 def hostile_archive(path:Path, n=150)->Path:
     "An X archive like the bundled sample's, of an account whose name and posts are HTML that must show as text"
-    from huggingtweets.sources import sample_archive
+    from huggingtweets.archives import sample_archive
     with zipfile.ZipFile(sample_archive()) as z: files = {n: z.read(n).decode() for n in z.namelist()}
     def load(name): return json.loads(files[name].split('=', 1)[1])
     def dump(name, var, data): files[name] = f'window.YTD.{var}.part0 = ' + json.dumps(data, indent=1)

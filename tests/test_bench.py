@@ -75,6 +75,15 @@ def test_the_command_writes_results_json_and_markdown(env, tmp_path):
     res = check_results(out, ['recipe', 'defaults', 'busy'])
     assert res['command'].startswith('python -m huggingtweets.bench --corpus')
     assert '## Benchmark: alice' in r.stdout  # the table is printed too
+    again = subprocess.run([sys.executable, '-m', 'huggingtweets.bench', '--corpus', env['corpus'], '--base-model', env['tiny'],
+                            '--out', str(tmp_path/'again'), '--repeats', '1', '--data-posts', '1000', '--no-busy',
+                            '--recipe-from', str(out/'results.json')], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr[-4000:]
+    later = json.loads((tmp_path/'again'/'results.json').read_text())
+    assert later['runs']['recipe']['train'] == res['runs']['recipe']['train'] and list(later['runs']) == ['recipe', 'defaults']
+    assert later['recipe_from'] == dict(file=str(out/'results.json'), date=res['date'])
+    assert next(t for t in later['targets'] if t['target'] == 'Held-out loss vs the recipe')['met'] is not None
+    assert f"come from `{out/'results.json'}`" in (tmp_path/'again'/'results.md').read_text()
 
 def test_in_child_reports_the_child_peak_memory():
     result, rss = in_child(bytearray, 200_000_000)  # the child holds 200 MB at its peak

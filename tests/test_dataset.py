@@ -3,14 +3,15 @@
 The independent count below re-implements the original huggingtweets rules the way its 2020 notebook wrote
 them (four link regexes applied in turn, `html.unescape`, `' '.join(text.split())`, `RT @` retweets, fewer than
 three words without `http`/`@`/`#`), plus de-duplication, and reads the X archive's JSON itself."""
-import html, importlib, json, re, zipfile
+import html, json, re, zipfile
 from datetime import datetime, timedelta, timezone
 import pytest
 from PIL import Image
 from conftest import ROOT
 from huggingtweets.dataset import (clean_account, stats_table, save_plots, build_dataset, check_enough, examples,
                                    KEPT, DOWNLOADED)
-from huggingtweets.sources import Post, Profile
+from huggingtweets.posts import Post, Profile
+from huggingtweets.sources import download
 
 ALROCAR = ROOT.parent/'shared/data/x_archive/alrocar'
 SAMPLE = ROOT/'huggingtweets/data/sample_archive.zip'
@@ -56,12 +57,6 @@ def read_sample_tweets(zip_path):
              for n in load(js.get('data/note-tweet.js', '[]'))}
     tweets = [d['tweet'] for d in load(js['data/tweets.js'])]
     return [(notes.get(_x_time(t['created_at']), t['full_text']), t.get('retweeted', False)) for t in tweets]
-
-def download():
-    "`huggingtweets.sources.download`, once the sources stage has it"
-    sources = importlib.import_module('huggingtweets.sources')
-    if not hasattr(sources, 'download'): pytest.skip('huggingtweets.sources has no `download` yet')
-    return sources.download
 
 def table_numbers(markdown):
     "Row name -> list of numbers, parsed from a printed Markdown stats table"
@@ -128,7 +123,7 @@ def test_download_table_matches_independent_count(spec, tmp_path, monkeypatch, c
         if not (ALROCAR/'data/tweets.js').exists(): pytest.skip(f'{ALROCAR} is not here')
         spec, items = f'archive:{ALROCAR}', read_archive_tweets(ALROCAR)
     else: items = read_sample_tweets(SAMPLE)
-    profile, posts = download()(spec)
+    profile, posts = download(spec)
     acc = clean_account(profile, posts)
     print(stats_table(acc).markdown())
     nums = check_table([acc])

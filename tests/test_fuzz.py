@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest, responses
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 from huggingtweets.core import HuggingTweetsError
-from huggingtweets import sources
-from huggingtweets.sources import (Account, Post, Profile, download, read_archive, read_bsky_car, read_file, read_mastodon_archive, _bsky_page,
-                                   _bsky_profile, _bsky_text, _mastodon_page, _mastodon_profile, _stem, _with_notes, _x_page, _x_profile)
+from huggingtweets.posts import Post, Profile, parse_time
+from huggingtweets.sources import Account, download
+from huggingtweets.archives import read_archive, read_bsky_car, read_mastodon_archive, _bsky_text, _stem, _with_notes
+from huggingtweets.files import read_file
+from huggingtweets.apis import _bsky_page, _bsky_profile, _mastodon_page, _mastodon_profile, _x_page, _x_profile
 from carfile import car_bytes
 
 settings.register_profile('ci', derandomize=True, database=None, deadline=timedelta(seconds=5), max_examples=60, print_blob=True,
@@ -198,7 +200,7 @@ def old_with_notes(posts, notes):
     out = list(posts)
     for n in notes:
         n = n.get('noteTweet', n)
-        text, when = n['core']['text'], sources.parse_time(n['createdAt'])
+        text, when = n['core']['text'], parse_time(n['createdAt'])
         for i,p in enumerate(out):
             stem = old_stem(p.text)[:80]
             if len(stem) >= 10 and abs((p.created_at - when).total_seconds()) < 60 and html.unescape(text).startswith(stem):

@@ -17,3 +17,11 @@ def test_notebooks_and_library_in_sync(tmp_path):
     changed = sorted(f for f in after if f not in files or (tmp_path/f).read_bytes() != (ROOT/f).read_bytes())
     assert not changed, ('Notebooks and library are not in sync: `nbdev-export` / `nbdev-clean` would change '
                          f'{changed}. Edit the notebooks in nbs/ (never the exported .py files), then run `make sync` and commit.')
+
+def test_readme_is_made_from_the_index_notebook():
+    import runpy, json
+    readme_text = runpy.run_path(str(ROOT/'tools'/'readme.py'))['readme_text']
+    made = readme_text(json.loads((ROOT/'nbs'/'index.ipynb').read_text(encoding='utf-8')))
+    assert made.startswith('# huggingtweets\n') and '## Quick start' in made
+    assert (ROOT/'README.md').read_text(encoding='utf-8') == made, (
+        'README.md is made from nbs/index.ipynb: edit the notebook, then run `make sync` (or `python tools/readme.py`) and commit.')

@@ -7,7 +7,7 @@ from transformers import AutoTokenizer, TrainerCallback, pipeline
 from conftest import ROOT, BIN
 from huggingtweets.core import HuggingTweetsError
 from huggingtweets.models import tiny_base
-from huggingtweets.sources import Profile
+from huggingtweets.posts import Profile
 from huggingtweets.dataset import BotDataset, CleanAccount
 from huggingtweets.train import pack, train
 from huggingtweets.control import TrainingStopped

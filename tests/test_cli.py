@@ -1,0 +1,86 @@
+"""The `huggingtweets` command as a user runs it, one test per command that makes or uses a bot: `train`, `generate`,
+`push` and `demo`, each in a process of its own, on a tiny random model (a bot in seconds; what it writes means
+nothing). Each test checks what the user sees: the exit code, the messages, the samples and the bot folder."""
+import json, os, re, subprocess
+from pathlib import Path
+import pytest
+from conftest import ROOT, BIN
+from test_card import Server, hub_handler  # the local stand-in for the Hub API
+from huggingtweets.botfolder import tiny_bot
+from huggingtweets.models import tiny_base
+
+BOT_FILES = {'model.safetensors', 'config.json', 'generation_config.json', 'tokenizer.json', 'huggingtweets.json', 'dataset.json',
+             'README.md', 'predictions.png'}
+
+@pytest.fixture
+def run(tmp_path):
+    "Run `huggingtweets ARGS...` in `tmp_path`, offline, with the cache there and this checkout's code"
+    env = {**os.environ, 'HUGGINGTWEETS_CACHE': str(tmp_path/'cache'), 'HF_HOME': str(tmp_path/'hf'), 'WANDB_MODE': 'disabled',
+           'HF_HUB_OFFLINE': '1', 'OMP_NUM_THREADS': '1',  # tiny models run fastest on one thread
+           'PYTHONPATH': os.pathsep.join(p for p in (str(ROOT), os.environ.get('PYTHONPATH')) if p)}
+    env.pop('HF_TOKEN', None)
+    def huggingtweets(*args, **extra_env):
+        r = subprocess.run([BIN/'huggingtweets', *map(str, args)], cwd=tmp_path, env={**env, **extra_env},
+                           capture_output=True, text=True, timeout=600)
+        return r.returncode, r.stdout, r.stderr
+    return huggingtweets
+
+def test_train_makes_a_finished_bot_folder(run, tmp_path):
+    tiny = tiny_base(tmp_path/'tiny')
+    code, out, err = run('train', 'archive:sample', '--base-model', tiny, '-o', 'bots/sample', '--max-tokens', 2048,
+                         '--block-size', 16, '--batch-size', 4, '--learning-rate', 1e-2, '--wandb', 'disabled', '--seed', 1)
+    assert code == 0, err[-3000:]
+    assert 'The bot is in bots/sample: try `huggingtweets generate bots/sample`' in out
+    bot = tmp_path/'bots'/'sample'
+    assert BOT_FILES <= {p.name for p in bot.iterdir()}
+    info = json.loads((bot/'huggingtweets.json').read_text())
+    assert info['base_model'] == str(tiny) and info['accounts'][0]['handle'] == 'crumbsandcomets'
+    hp = info['hyperparameters']  # the flags reached `train`
+    assert (hp['block_size'], hp['batch_size'], hp['learning_rate']) == (16, 4, 1e-2) and info['train_tokens'] <= 2048
+    assert "@crumbsandcomets's tweets" in (bot/'README.md').read_text()
+
+def test_generate_prints_the_samples_and_who_wrote_them(run, tmp_path):
+    tiny_bot(tmp_path/'alice')
+    code, out, err = run('generate', 'alice', 'Coffee first', '-n', 3, '--seed', 1)
+    assert code == 0, err[-3000:]
+    samples = [l[2:] for l in out.splitlines() if l.startswith('• ')]
+    assert len(samples) == 3 and all(s.startswith('Coffee first') for s in samples)
+    assert re.search(r'^Written by CTranslate2 \(int8_float32\) in [\d.]+ s$', out, re.M)
+    code, out, err = run('generate', 'alice', 'Coffee first', '-n', 3, '--seed', 1, '--json', '--engine', 'transformers')
+    assert code == 0, err[-3000:]
+    res = json.loads(out)
+    assert res['engine'] == 'transformers float32' and res['prompt'] == 'Coffee first' and len(res['samples']) == 3
+    code, out, err = run('generate', tmp_path/'nobot', '-n', 1)
+    assert code == 1 and err.startswith(f"error: No bot folder at '{tmp_path/'nobot'}'") and not out
+
+def test_push_publishes_the_bot_to_the_hub(run, tmp_path):
+    bot = tiny_bot(tmp_path/'alice')
+    hub = Server(None); hub.RequestHandlerClass = hub_handler(hub)
+    online = dict(HF_HUB_OFFLINE='0', HF_ENDPOINT=hub.url)
+    try:
+        code, out, err = run('push', 'alice', 'someone/alice', HF_TOKEN='hf_secret_token', **online)
+        no_token = run('push', 'alice', 'someone/alice', **online)
+    finally: hub.shutdown()
+    assert code == 0, err[-3000:]
+    assert out.strip() == f'Pushed to {hub.url}/someone/alice' and 'hf_secret_token' not in out + err
+    assert hub.created['name'] == 'alice' and all(auth == 'Bearer hf_secret_token' for _, auth in hub.requests)
+    assert hub.files['model.safetensors'] == (bot/'model.safetensors').read_bytes()
+    assert "model='someone/alice'" in hub.files['README.md'].decode()
+    code, out, err = no_token
+    assert code == 1 and err.startswith('error: Cannot push someone/alice: no Hugging Face token') and 'hf auth login' in err
+
+def test_demo_makes_a_bot_of_the_sample_account(run, tmp_path):
+    "`demo` trains on the embedded base model; here the cache's copy of it is a tiny model, put where the conversion would write it"
+    tiny_base(tmp_path/'cache'/'models'/'SmolLM2-135M')
+    code, out, err = run('demo', '-o', 'bots/demo', '--max-minutes', 2)
+    assert code == 0, err[-3000:]
+    steps = [l for l in out.splitlines() if re.search(r'(1\. Posts|2\. Training|3\. Samples|Done)', l)]
+    assert len(steps) == 4 and 'the bundled sample account' in steps[0] and '2 minutes at most' in steps[1]
+    assert 'Tweets kept' in out and '349' in out  # the sample account's stats table
+    samples = [l for l in out.splitlines() if l.startswith('• ')]
+    assert len(samples) == 5 and all(s.startswith('• My dream is') for s in samples)
+    assert 'Written by CTranslate2 (int8_float32)' in out
+    assert 'bot folder: bots/demo' in out and 'model card: bots/demo/README.md' in out
+    bot = tmp_path/'bots'/'demo'
+    assert BOT_FILES <= {p.name for p in bot.iterdir()}
+    assert json.loads((bot/'huggingtweets.json').read_text())['base_model'] == 'embedded'
