@@ -185,7 +185,7 @@ def _written_by(samples)->str:
     return plain(f'Written by {ENGINE_NAMES.get(name, name)} ({precision}) in {samples.seconds:.1f} s{note}')
 
 @command('huggingtweets generate bots/crumbsandcomets "I wonder" -n 5 --seed 1',
-         arg('bot', type=Path, help='a bot folder'),
+         arg('bot', help='a bot folder, or a Hub id (NAMESPACE/NAME)'),
          arg('prompt', nargs='?', default=PROMPT, help='how the posts start (default: %(default)r)'),
          arg('-n', type=int, default=10, help='how many posts (default: %(default)s)'),
          ENGINE, SEED, JSON)
@@ -201,7 +201,7 @@ def generate_cmd(args):
 
 # %% ../nbs/08_cli.ipynb #562fd9e1
 @command('huggingtweets push bots/crumbsandcomets me/crumbsandcomets',
-         arg('bot', type=Path, help='a bot folder'),
+         arg('bot', help='a bot folder'),
          arg('repo_id', metavar='NAMESPACE/NAME', help='the Hub repository to create or update'))
 def push_cmd(args):
     "Publish a bot on the Hugging Face Hub (token from HF_TOKEN or `hf auth login`)"
@@ -241,3 +241,6 @@ def app_cmd(args):
     "Serve the widget wizard as a local web app"
     from huggingtweets.appserver import serve
     serve(args.port, args.open, allow_local_files=args.allow_local_files, max_upload_mb=args.max_upload_mb)
+
+# %% ../nbs/08_cli.ipynb #ffec41ba
+if __name__ == '__main__': sys.exit(main())

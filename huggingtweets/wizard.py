@@ -10,12 +10,12 @@ __all__ = ['credit', 'share_url', 'samples_html', 'card_body', 'Wizard']
 # %% ../nbs/09_wizard.ipynb #d3a931ff
 import threading, time
 from pathlib import Path
-from urllib.parse import quote
 import ipywidgets as W
 from IPython.display import Markdown
 from fastcore.basics import patch
 from .core import PROMPT
 from .botfolder import bot_info
+from .sources import source_of
 from .wizard_parts import (SAMPLE_SPEC, LossHistory, account_html, account_note, check_local, duration, env_options,
                                         error_html, esc, failed_html, loss_png, message_html, place_spec, progress_text,
                                         save_upload, summary_text, training_lock)
@@ -29,10 +29,10 @@ def credit(accounts:list[dict], # the bot's accounts, as in `huggingtweets.json`
 def share_url(text:str,            # a sample
               accounts:list[dict], # the bot's accounts, as in `huggingtweets.json`
              )->str:
-    "A link that opens a new post with `text` and the credit line"
-    post = quote(f'{text}\n\n{credit(accounts)}')
-    bsky = accounts and all(a.get('source') == 'bsky' for a in accounts)
-    return f'https://bsky.app/intent/compose?text={post}' if bsky else f'https://x.com/intent/post?text={post}'
+    "A link that opens a new post with `text` and the credit line: on the accounts' site when they share one, else on X"
+    post = f'{text}\n\n{credit(accounts)}'
+    sites = {source_of(a.get('source', 'x')).share_url(post) for a in accounts}
+    return sites.pop() if len(sites) == 1 else source_of('x').share_url(post)
 
 def samples_html(samples:list[str],   # what `generate` returned
                  accounts:list[dict], # the bot's accounts, as in `huggingtweets.json`
