@@ -108,26 +108,6 @@ def test_ctrl_c_and_crash_resume_to_the_same_steps_and_weights(tiny, tmp_path):
         assert all(torch.allclose(a[k], b[k], atol=1e-5) for k in a), other
     assert info(tmp_path/'cut')['base_eval_loss'] == info(whole)['base_eval_loss']
 
-def test_resume_errors(tiny, tmp_path):
-    with pytest.raises(HuggingTweetsError, match='No checkpoint to resume from'):
-        train(DATA, tmp_path/'bot', base_model=tiny, wandb='disabled', resume=True, **FAST)
-    with pytest.raises(TrainingStopped, match='continue with --resume'):
-        train(DATA, tmp_path/'bot', base_model=tiny, wandb='disabled', epochs=2,
-              callbacks=[lambda p: p['step'] == 2], **FAST)
-    with pytest.raises(HuggingTweetsError, match="made with method='lora', not 'full'"):
-        train(DATA, tmp_path/'bot', base_model=tiny, method='full', wandb='disabled', resume=True, **FAST)
-
-def test_user_errors(tiny, tmp_path):
-    with pytest.raises(HuggingTweetsError, match='held-out posts'): train(dataset(valid=[]), tmp_path/'b', base_model=tiny)
-    with pytest.raises(HuggingTweetsError, match="use 'lora' or 'full'"): train(DATA, tmp_path/'b', base_model=tiny, method='qlora')
-    with pytest.raises(HuggingTweetsError, match='Unknown W&B mode'): train(DATA, tmp_path/'b', base_model=tiny, wandb='maybe')
-    with pytest.raises(HuggingTweetsError, match='Unknown learning-rate schedule'):
-        train(DATA, tmp_path/'b', base_model=tiny, lr_scheduler='cyclic')
-    with pytest.raises(HuggingTweetsError, match="Unknown training options \\['blocksize'\\]"):
-        train(DATA, tmp_path/'b', base_model=tiny, blocksize=3)
-    with pytest.raises(HuggingTweetsError, match='--base-model embedded'):
-        train(DATA, tmp_path/'b', base_model='no-such-user/no-such-model', wandb='disabled')
-
 def test_time_budget_ends_training(tiny, tmp_path):
     seen = []
     def slow_step(p): seen.append(p); time.sleep(0.05)  # 20 epochs: 820 steps, over 40 s on any machine
