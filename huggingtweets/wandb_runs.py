@@ -14,6 +14,7 @@ from pathlib import Path
 import torch, accelerate, peft, transformers
 from . import __version__
 from .core import HuggingTweetsError, cache_dir, say
+from .botfolder import POSTS, bot_info
 
 # %% ../nbs/04b_wandb_runs.ipynb #9ba22c96
 _WANDB_MODES = ('auto', 'online', 'offline', 'disabled')
@@ -86,13 +87,13 @@ def _log_artifacts(run, bot_dir:Path, data, base:dict):
         with posts.new_file('posts.json', encoding='utf-8') as f: f.write(_posts_json(raw_posts))
         run.log_artifact(posts)
     dataset = wandb.Artifact(f'{name}-dataset', type='dataset', metadata=dict(stats={a.handle: a.stats for a in data.accounts}))
-    dataset.add_file(str(bot_dir/'dataset.json'))
+    dataset.add_file(str(bot_dir/POSTS))
     run.log_artifact(dataset)
     ref = base['base_model_url'] or Path(base['base_model']).expanduser().resolve().as_uri()
     model = wandb.Artifact(_artifact_name(f"base-{base['base_model_name']}"), type='base_model', metadata=base)
     model.add_reference(ref, name=base['base_model_name'], checksum=False)
     run.log_artifact(model)
-    bot = wandb.Artifact(f'huggingtweets-{name}', type='model', metadata=json.loads((bot_dir/'huggingtweets.json').read_text()))
+    bot = wandb.Artifact(f'huggingtweets-{name}', type='model', metadata=bot_info(bot_dir))
     for f in sorted(bot_dir.iterdir()):
         if f.is_file(): bot.add_file(str(f), policy='immutable')
     run.log_artifact(bot)
