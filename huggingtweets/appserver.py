@@ -17,7 +17,7 @@ from tornado import web
 from traitlets import Float, Integer
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
-from .core import HuggingTweetsError
+from .core import BOTS_DIR, HuggingTweetsError
 
 # %% ../nbs/09a_appserver.ipynb #3f1e99e2
 APP = Path(str(importlib.resources.files('huggingtweets')/'app.ipynb'))
@@ -81,7 +81,7 @@ def serve(port=8866,              # the port to listen on, on 127.0.0.1
     if not port_free(port): raise HuggingTweetsError(
         f"Port {port} on 127.0.0.1 is in use: stop what runs there, or choose another port (huggingtweets app --port N).")
     token = secrets.token_urlsafe(24)
-    env = {**os.environ, 'HUGGINGTWEETS_BOTS_DIR': os.environ.get('HUGGINGTWEETS_BOTS_DIR') or str(Path('bots').resolve()),
+    env = {**os.environ, 'HUGGINGTWEETS_BOTS_DIR': os.environ.get('HUGGINGTWEETS_BOTS_DIR') or str(BOTS_DIR.resolve()),
            'JUPYTER_TOKEN': token, 'HUGGINGTWEETS_ALLOW_LOCAL_FILES': '1' if allow_local_files else '0',
            'HUGGINGTWEETS_MAX_UPLOAD_MB': str(max_upload_mb)}
     url = f'http://127.0.0.1:{port}/?token={token}'

@@ -9,7 +9,7 @@ __all__ = ['gather', 'bot_dir', 'train_bot', 'make_bot']
 
 # %% ../nbs/07_bot.ipynb #32421800
 from pathlib import Path
-from .core import PROMPT, HuggingTweetsError, hub_repo_id
+from .core import BOTS_DIR, PROMPT, HuggingTweetsError, hub_repo_id
 from .sources import download
 from .dataset import MAX_ACCOUNTS, clean_account, build_dataset, save_plots
 from .train import train
@@ -33,7 +33,7 @@ def bot_dir(name:str,                  # the dataset's name
             bots_dir:Path|None=None,   # the folder of bots; `bots` when None
            )->Path:
     "Where the bot `name` is written: `out_dir`, or `bots_dir/NAME`"
-    return Path(out_dir) if out_dir else Path(bots_dir or 'bots')/name
+    return Path(out_dir) if out_dir else Path(bots_dir or BOTS_DIR)/name
 
 def train_bot(accounts:list,           # `CleanAccount`s from `gather`
               out_dir:Path|None=None,  # the bot folder; `bots_dir/NAME` when None

@@ -14,7 +14,7 @@ import argparse, json, os, sys, warnings
 from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
-from .core import PROMPT, HuggingTweetsError, hub_repo_id, plain, say
+from .core import BOTS_DIR, PROMPT, HuggingTweetsError, hub_repo_id, plain, say
 from .sources import API_MAX_POSTS
 
 # %% ../nbs/08_cli.ipynb #ebc81b78
@@ -164,7 +164,8 @@ def _hub_id(text:str)->str:
          arg('--seed', type=int, default=42, help='random seed (default: %(default)s)'))
 def train_cmd(args):
     "Download, clean and train: make a bot of one to three accounts"
-    from huggingtweets.bot import train_bot, finish_bot
+    from huggingtweets.bot import train_bot
+    from huggingtweets.card import finish_bot
     from huggingtweets.hyperparameters import TUNABLE
     opts = {k: getattr(args, k) for k in ['max_minutes', *TUNABLE] if getattr(args, k) is not None}
     bot = train_bot(_gather(args), args.out, seed=args.seed, base_model=args.base_model, method=args.method, wandb=args.wandb,
@@ -210,7 +211,7 @@ def push_cmd(args):
 
 # %% ../nbs/08_cli.ipynb #969d9a39
 @command('huggingtweets demo --max-minutes 3',
-         arg('-o', '--out', type=Path, default=Path('bots/demo'), help='the bot folder (default: %(default)s)'),
+         arg('-o', '--out', type=Path, default=BOTS_DIR/'demo', help='the bot folder (default: %(default)s)'),
          arg('--max-minutes', type=float, default=None, help='a time limit for the whole training (default: none)'),
          arg('--prompt', default=PROMPT, help='how the samples start (default: %(default)r)'))
 def demo_cmd(args):

@@ -8,7 +8,7 @@ Docs: https://huggingtweets.github.io/huggingtweets/hyperparameters.html.md"""
 __all__ = ['TRAINING_DEFAULTS', 'TUNABLE', 'SWEEP_PARAMETERS', 'sweep_config', 'write_sweep']
 
 # %% ../nbs/03a_hyperparameters.ipynb #2db5dfb5
-import json
+import copy
 from pathlib import Path
 from .core import HuggingTweetsError
 
@@ -49,7 +49,7 @@ def sweep_config(accounts:list[str]=('archive:sample',), # the account specs to 
     return {'program': 'huggingtweets', 'method': method, 'project': project,
             'metric': {'name': 'eval/loss', 'goal': 'minimize'},
             'early_terminate': {'type': 'hyperband', 'min_iter': 2},
-            'parameters': json.loads(json.dumps(SWEEP_PARAMETERS)),
+            'parameters': copy.deepcopy(SWEEP_PARAMETERS),
             'command': ['${env}', 'huggingtweets', 'train', *accounts, *extra, '${args}']}
 
 def write_sweep(path:str|Path='sweep.yaml', # where to write

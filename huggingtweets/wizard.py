@@ -13,7 +13,7 @@ from pathlib import Path
 import ipywidgets as W
 from IPython.display import Markdown
 from fastcore.basics import patch
-from .core import PROMPT
+from .core import BOTS_DIR, PROMPT
 from .botfolder import bot_info
 from .sources import source_of
 from .wizard_parts import (SAMPLE_SPEC, LossHistory, account_html, account_note, check_local, duration, env_options,
@@ -245,7 +245,8 @@ def cancel(self:Wizard):
 @patch
 def train(self:Wizard)->Path|None:
     "Step 2: train a bot on the gathered accounts, with live progress; then write its image and card"
-    from huggingtweets.bot import train_bot, finish_bot
+    from huggingtweets.bot import train_bot
+    from huggingtweets.card import finish_bot
     from huggingtweets.control import StopRequest
     if not self.accounts:
         self.train_out.value = message_html('Download the posts of the accounts first (step 1).', 'error'); return None
@@ -256,7 +257,7 @@ def train(self:Wizard)->Path|None:
     self.train_out.value = message_html('Loading the base model and measuring it on the held-out posts…')
     self._busy_while(True); self.cancel_button.disabled = False
     try:
-        with training_lock(Path(self.bots_dir or 'bots')/'.training.lock'):
+        with training_lock(Path(self.bots_dir or BOTS_DIR)/'.training.lock'):
             bot = train_bot(self.accounts, bots_dir=self.bots_dir, seed=self.seed, restart=True, base_model=self.base_model,
                             method=self.method, epochs=self.epochs, max_minutes=self.budget.value or None, wandb=self.wandb,
                             callbacks=[self._on_progress], stop=self._stop)
