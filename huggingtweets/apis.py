@@ -12,13 +12,13 @@ import os, re, time
 from datetime import datetime
 import requests, tweepy, urllib3
 from . import __version__
-from .core import HuggingTweetsError
+from .core import REPO_URL, HuggingTweetsError
 from .posts import Post, Profile, parse_time, _Bad, _field, _maybe, _when, _each, _said, _url, _size, html_text
 from .archives import _bsky_text
 
 # %% ../nbs/01c_apis.ipynb #ab66f82d
 BSKY_API = 'https://public.api.bsky.app/xrpc'
-_UA = f'huggingtweets/{__version__} (+https://github.com/huggingtweets/huggingtweets)'
+_UA = f'huggingtweets/{__version__} (+{REPO_URL})'
 _TIMEOUT, _DEADLINE, _MAX_REPLY = (10, 30), 120, 64 << 20  # seconds to connect and between pieces; seconds and bytes for a whole reply
 
 class _ReplyTooBig(requests.RequestException):

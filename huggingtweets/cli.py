@@ -14,7 +14,7 @@ import argparse, json, os, sys, warnings
 from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
-from .core import BOTS_DIR, PROMPT, HuggingTweetsError, hub_repo_id, plain, say
+from .core import BOTS_DIR, ISSUES_URL, PROMPT, HuggingTweetsError, hub_repo_id, plain, say
 from .sources import API_MAX_POSTS
 
 # %% ../nbs/08_cli.ipynb #ebc81b78
@@ -71,7 +71,7 @@ def main(argv:list[str]|None=None, # arguments; `sys.argv[1:]` when None
     except Exception as e:  # a bug or a fault no stage foresaw: one line too, the traceback on request
         if os.environ.get('HUGGINGTWEETS_DEBUG'): raise
         print(f'error: {plain(type(e).__name__)}: {plain(e)} (what was downloaded or trained so far is kept; '
-              'set HUGGINGTWEETS_DEBUG=1 for the traceback, and report it at https://github.com/huggingtweets/huggingtweets/issues)',
+              f'set HUGGINGTWEETS_DEBUG=1 for the traceback, and report it at {ISSUES_URL})',
               file=sys.stderr)
         return 1
     return 0
