@@ -177,10 +177,10 @@ ACTOR = {'id': 'https://astro.example/users/tessa', 'type': 'Person', 'preferred
 
 def test_cli_train_passes_the_reading_options(tmp_path, monkeypatch):
     "train gathers with the reading options, then trains and finishes as make_bot does (both stand-ins here: no training in this file)"
-    from huggingtweets import bot, cli
+    from huggingtweets import bot, card, cli
     calls = []
     monkeypatch.setattr(bot, 'train_bot', lambda accounts, out, **kw: calls.append((accounts, out, kw)) or tmp_path/'bot')
-    monkeypatch.setattr(bot, 'finish_bot', lambda b, **kw: calls.append((b, kw)))
+    monkeypatch.setattr(card, 'finish_bot', lambda b, **kw: calls.append((b, kw)))
     (tmp_path/'olu.csv').write_text('msg\n' + ''.join(f'Post number {i} about the northern sky\n' for i in range(30)))
     assert cli.main(['train', f"file:{tmp_path/'olu.csv'}", '--text-field', 'msg', '--handle', 'olu', '--seed', '7', '-o', str(tmp_path/'b')]) == 0
     (accounts, out, kw), (b, fin) = calls
