@@ -6,7 +6,7 @@ Docs: https://huggingtweets.github.io/huggingtweets/botfolder.html.md"""
 
 # %% auto #0
 __all__ = ['SAMPLING', 'INFO', 'POSTS', 'EXAMPLE_POSTS', 'write_bot', 'bot_info', 'bot_posts', 'bot_separator', 'sampling_config',
-           'example_account', 'tiny_bot']
+           'update_info', 'example_account', 'tiny_bot']
 
 # %% ../nbs/03b_botfolder.ipynb #170ed539
 import json, math
@@ -75,6 +75,20 @@ def sampling_config(bot_dir:str|Path, # a bot folder, or a Hub id
     params = {k:v for k,v in _text_generation_params(bot_dir).items() if k != 'prefix'}
     saved = {k:v for k,v in _read_json(Path(bot_dir)/'generation_config.json').items() if not k.startswith('_')}
     return GenerationConfig(**{**SAMPLING, **params, **saved})
+
+# %% ../nbs/03b_botfolder.ipynb #b133d1c0
+def update_info(bot_dir:str|Path, # a bot folder written by `huggingtweets.train`
+                **fields,         # fields to set in its record
+               )->bool:           # whether the record was written
+    "Merge `fields` into the bot's `huggingtweets.json`; False when the folder has no record or cannot be written"
+    path = Path(bot_dir)/INFO
+    if not path.is_file(): return False
+    tmp = path.with_name(f'.{INFO}.tmp')
+    try:
+        tmp.write_text(json.dumps({**json.loads(path.read_text()), **fields}, ensure_ascii=False, indent=2))
+        tmp.replace(path)
+    except OSError: return False
+    return True
 
 # %% ../nbs/03b_botfolder.ipynb #30ff6ce7
 EXAMPLE_POSTS = ["My dream is to open a tiny bakery by the sea", "Coffee first, then the world",

@@ -22,7 +22,7 @@ from transformers import (AutoTokenizer, GenerationConfig, StoppingCriteria,
 from .core import PROMPT, HuggingTweetsError
 from .models import from_pretrained, precision, train_device
 from .botfolder import bot_posts, bot_separator, sampling_config
-from .convert import COMPUTE_TYPE, ct2_model, conversion_stamp
+from .convert import SMOOTHING, ct2_model, conversion_stamp, check_engine, post_ids, hf_losses, ct2_losses
 
 # %% ../nbs/05_generate.ipynb #072e6672
 class Samples(list):
@@ -215,10 +215,12 @@ def _tokenizer(bot_dir:str, stamp:str):
     "A bot folder's tokenizer, loaded once (`stamp` only makes the cache notice a new conversion)"
     return AutoTokenizer.from_pretrained(bot_dir)
 
-def _ct2_engine(bot_dir:Path, compute_type:str)->Engine:
-    "CTranslate2 with the bot converted for it"
-    ct2_dir = ct2_model(bot_dir, compute_type)
-    return Engine('ctranslate2', compute_type, _tokenizer(str(bot_dir.resolve()), conversion_stamp(ct2_dir)), ct2_dir)
+def _ct2_engine(bot_dir:Path, compute_type:str|None)->Engine:
+    "CTranslate2 with the bot converted for it: in `compute_type`, or as `check_engine` chose when None"
+    checked = check_engine(bot_dir) if compute_type is None else dict(precision=compute_type, smoothing=SMOOTHING)
+    ct2_dir = ct2_model(bot_dir, checked['precision'], checked['smoothing'])
+    note = checked['reason'] if checked['precision'] == 'float32' and compute_type is None else ''
+    return Engine('ctranslate2', checked['precision'], _tokenizer(str(bot_dir.resolve()), conversion_stamp(ct2_dir)), ct2_dir, note)
 
 def _hf_engine(bot_dir:str|Path, note:str='')->Engine:
     "Hugging Face transformers with the bot's model"
@@ -228,7 +230,7 @@ def _hf_engine(bot_dir:str|Path, note:str='')->Engine:
 # %% ../nbs/05_generate.ipynb #c72a0011
 def load_engine(bot_dir:str|Path,             # a bot folder (or a Hub id)
                 engine:str='auto',             # `auto`, `ctranslate2` or `transformers`
-                compute_type:str=COMPUTE_TYPE, # CTranslate2's precision
+                compute_type:str|None=None,    # CTranslate2's precision; the one `check_engine` chose when None
                )->Engine:
     "The engine that writes with a bot: CTranslate2 on a CPU when it can, else Hugging Face transformers"
     if engine not in ENGINES: raise HuggingTweetsError(f"Unknown engine {engine!r}: choose one of {', '.join(ENGINES)}.")
@@ -338,39 +340,17 @@ def generate(bot_dir:str|Path,        # a bot folder (or a Hub id)
                    engine=str(eng), engine_note=eng.note)
 
 # %% ../nbs/05_generate.ipynb #c72a0015
-def _hf_loss(model, seqs:list[list[int]], pad:int, batch_size:int)->float:
-    "Mean loss per predicted token of each sequence (every token after the first), by a transformers model"
-    seqs, total, count = sorted(seqs, key=len), 0., 0
-    with torch.inference_mode():
-        for i in range(0, len(seqs), batch_size):
-            batch = seqs[i:i+batch_size]
-            n = max(map(len, batch))
-            ids = torch.tensor([s + [pad]*(n - len(s)) for s in batch], device=model.device)
-            mask = torch.tensor([[1]*len(s) + [0]*(n - len(s)) for s in batch], device=model.device)
-            logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
-            labels = ids[:, 1:].masked_fill(mask[:, 1:] == 0, -100)
-            total += torch.nn.functional.cross_entropy(logits.transpose(1, 2), labels, reduction='sum').item()
-            count += int((labels != -100).sum())
-    return total / count
-
-def _ct2_loss(generator, tok, seqs:list[list[int]], batch_size:int)->float:
-    "Mean loss per predicted token of each sequence (every token after the first), by CTranslate2"
-    results = generator.score_batch([tok.convert_ids_to_tokens(s) for s in seqs], max_batch_size=batch_size, max_input_length=0)
-    logps = [lp for r in results for lp in r.log_probs]
-    return -sum(logps) / len(logps)
-
 def heldout_loss(bot_dir:str|Path,             # a bot folder (or a Hub id)
                  texts:list[str],              # held-out posts
                  engine:str='auto',            # the engine, chosen as `generate` chooses it
                  batch_size:int=16,            # posts per forward pass
-                 compute_type:str=COMPUTE_TYPE,# CTranslate2's precision
+                 compute_type:str|None=None,   # CTranslate2's precision; the checked one when None
                 )->float:                      # mean loss per predicted token
     "The loss of the model that writes on each post of `texts` on its own, between separators"
     eng = load_engine(bot_dir, engine, compute_type)
-    sep_id = eng.tok.convert_tokens_to_ids(bot_separator(bot_dir, eng.tok))
-    seqs = [[sep_id] + ids + [sep_id] for ids in eng.tok(list(texts), add_special_tokens=False)['input_ids']]
-    if eng.name == 'ctranslate2': return _ct2_loss(_ct2_generator(eng.model, eng.precision), eng.tok, seqs, batch_size)
-    return _hf_loss(eng.model, seqs, sep_id, batch_size)
+    seqs = post_ids(eng.tok, bot_separator(bot_dir, eng.tok), texts)
+    if eng.name == 'ctranslate2': return ct2_losses(_ct2_generator(eng.model, eng.precision), eng.tok, seqs, batch_size).loss
+    return hf_losses(eng.model, seqs, seqs[0][0], batch_size).loss
 
 # %% ../nbs/05_generate.ipynb #3b8f4e87
 def log_predictions(samples:Samples, # what `generate` returned
