@@ -36,7 +36,7 @@ docs: $(VENV)/.dev
 bench: $(VENV)/.runtime
 	$(PY) -m huggingtweets.bench $(ARGS)
 
-# The reference corpus alone, its newest 150 posts, no busy run: under 10 minutes, for day-to-day work, into bench/quick/.
+# The reference corpus alone, its newest 150 posts, no busy run: about 10 minutes, for day-to-day work, into bench/quick/.
 .PHONY: bench-quick
 bench-quick: $(VENV)/.runtime
 	$(PY) -m huggingtweets.bench --quick $(ARGS)

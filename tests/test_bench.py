@@ -150,6 +150,7 @@ def test_a_panel_reuses_earlier_recipe_runs_corpus_by_corpus(panel, env):
     summary = json.loads((env['tmp']/'again'/'results.json').read_text())
     assert summary['corpora']['bob']['recipe_from']['file'] == str(out/'bob'/'results.json')
 
+@pytest.mark.filterwarnings('ignore::huggingtweets.dataset.NotEnoughTextWarning')  # tiny corpora
 def test_a_recipe_run_of_other_data_is_refused_before_any_run(panel, env, tmp_path, monkeypatch, capsys):
     out = panel['out']
     monkeypatch.setenv('HUGGINGTWEETS_CACHE', env['environ']['HUGGINGTWEETS_CACHE'])
