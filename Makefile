@@ -31,10 +31,12 @@ test: $(VENV)/.dev
 docs: $(VENV)/.dev
 	$(PY) tools/build_docs.py
 
+# The benchmark on the panel of corpora (bench.PANEL): bench/<corpus>/results.{json,md} and the summary bench/results.{json,md}.
+# Long on a 2-core CPU (the recipe's runs take most of it); reuse earlier ones with ARGS='--recipe-from DIR' (nbs/11_bench.ipynb).
 bench: $(VENV)/.runtime
 	$(PY) -m huggingtweets.bench $(ARGS)
 
-# The benchmark on the newest 150 posts of the corpus: under 10 minutes, for day-to-day work.
+# The reference corpus alone, its newest 150 posts, no busy run: about 10 minutes, for day-to-day work, into bench/quick/.
 .PHONY: bench-quick
 bench-quick: $(VENV)/.runtime
 	$(PY) -m huggingtweets.bench --quick $(ARGS)

@@ -20,7 +20,8 @@ from .core import PROMPT, REPO_URL, HuggingTweetsError, cache_dir, hub_repo_id
 from .dataset import StatsTable
 from .botfolder import bot_info
 from .sources import source_of
-from .generate import Samples, generate, log_predictions
+from .generate import ENGINE_NAMES, Samples, generate, log_predictions
+from .report import REPORT, log_report, read_report, report_bot, report_markdown
 
 # %% ../nbs/06_card.ipynb #5f437256
 DEMO_URL = 'https://colab.research.google.com/github/huggingtweets/huggingtweets/blob/main/huggingtweets-demo.ipynb'
@@ -165,6 +166,30 @@ def _about()->str:
             f"This project re-creates [huggingtweets]({ORIGINAL_URL}) by Boris Dayma, whose bots and model cards it "
             f"follows.\n\nFor more details, visit the [project repository]({REPO_URL}).")
 
+# %% ../nbs/06_card.ipynb #c6a0e002
+def _engine_line(meta:dict)->str|None:
+    "One line on the engine check in the bot's record, or None when it has none"
+    e = meta.get('engine')
+    if not e: return None
+    name = ENGINE_NAMES.get(e.get('name'), e.get('name'))
+    line = f"**Engine check:** where it was made, the bot writes with {_esc(name)} ({_esc(e.get('precision'))})"
+    loss, f32 = e.get('heldout_loss'), e.get('heldout_loss_float32')
+    if loss is not None and f32 is not None: line += f"; its held-out loss is {loss:.3f}, against {f32:.3f} in float32 ({loss - f32:+.3f})"
+    return line + (f". {_esc(e['reason'].rstrip('.'))}." if e.get('reason') else '.')
+
+def _closeness(bot_dir:str|Path, meta:dict)->str|None:
+    "The section on how close the bot's posts are to the accounts', or None when the bot has no style report"
+    report = read_report(bot_dir)
+    if report is None: return None
+    held = report.get('person_posts', {}).get('held_out')
+    whose = f"{_whose(meta)}" + (f", {held} of them held out from training" if held is not None else '')
+    parts = ["## How close is it?",
+             f"The bot wrote {report['n']} posts with no prompt; they are set against as many of {whose} "
+             f"([how the figures are made]({DOCS_URL}/report.html)).", report_markdown(report, _esc),
+             "![The bot's posts against the account's: words per post, and the share of posts with links, mentions, "
+             "hashtags, emoji and line breaks](report.png)", _engine_line(meta)]
+    return '\n\n'.join(p for p in parts if p)
+
 # %% ../nbs/06_card.ipynb #3371f15b
 def card_text(bot_dir:str|Path, # a bot folder
               hub_id:str|None=None, # its Hub id, once pushed
@@ -175,8 +200,8 @@ def card_text(bot_dir:str|Path, # a bot folder
     thumb = f'https://huggingface.co/{hub_id}/resolve/main/predictions.png' if hub_id else 'predictions.png'
     model = hub_id or str(bot_dir)  # the folder as the user named it: no absolute path of their machine
     parts = [_front_matter(thumb), avatar_block(meta), _intro(), _how(), _data(meta), _procedure(meta),
-             _usage(model), _limits(meta), _about()]
-    return '\n\n'.join(parts) + '\n'
+             _closeness(bot_dir, meta), _usage(model), _limits(meta), _about()]
+    return '\n\n'.join(p for p in parts if p) + '\n'
 
 def write_card(bot_dir:str|Path, # a bot folder
                hub_id:str|None=None, # its Hub id, once pushed
@@ -297,28 +322,40 @@ def predictions_image(bot_dir:str|Path, # a bot folder
     return path
 
 # %% ../nbs/06_card.ipynb #e90abca6
-def _log_to_run(meta:dict, samples:Samples):
-    "Log the predictions table to the bot's W&B run, resuming it when it has ended"
+def _log_to_run(meta:dict, samples:Samples, report:dict|None=None):
+    "Log the predictions table and the style report to the bot's W&B run, resuming it when it has ended"
     info = meta.get('wandb')
     if not info or os.environ.get('WANDB_MODE') == 'disabled': return None
     import wandb
-    if wandb.run is not None and wandb.run.id == info.get('run_id'): return log_predictions(samples)
+    def log(run=None):
+        if report: log_report(report, run)
+        return log_predictions(samples, run)
+    if wandb.run is not None and wandb.run.id == info.get('run_id'): return log()
     try:
         with wandb.init(project=info.get('project'), id=info.get('run_id'), resume='allow', mode=info.get('mode', 'offline')) as run:
-            return log_predictions(samples, run)
+            return log(run)
     except Exception as e:
-        warnings.warn(f"Could not log the predictions to the W&B run {info.get('run_id')}: {e}")
+        warnings.warn(f"Could not log the predictions and the style report to the W&B run {info.get('run_id')}: {e}")
+
+def _report(bot_dir:str|Path, seed:int|None)->dict|None:
+    "The bot's new style report; None, with a warning and no older report left, when it cannot be made"
+    try: return report_bot(bot_dir, seed=0 if seed is None else seed)
+    except HuggingTweetsError as e:
+        warnings.warn(f'The bot has no style report: {e}')
+        try: (Path(bot_dir)/REPORT).unlink(missing_ok=True)
+        except OSError: pass
 
 def finish_bot(bot_dir:str|Path,         # a trained bot folder
                prompt:str=PROMPT,        # the prompt of the share image
-               seed:int|None=42,         # makes the samples repeatable; None for new ones each time
+               seed:int|None=42,         # makes the samples and the report repeatable; None for new samples each time
                hub_id:str|None=None,     # push the bot to this Hub repo, e.g. `me/alice-bot`
               )->Samples:                # the three samples shown
-    "Finish a trained bot: samples, share image, W&B predictions table (when it has a run), model card, and push when asked"
+    "Finish a trained bot: samples, share image, style report, W&B logs (when it has a run), model card, and push when asked"
     if hub_id: hub_repo_id(hub_id)  # before any work
     samples = generate(bot_dir, prompt, n=3, seed=seed)
     predictions_image(bot_dir, prompt, samples)
-    _log_to_run(bot_info(bot_dir), samples)
+    report = _report(bot_dir, seed)
+    _log_to_run(bot_info(bot_dir), samples, report)
     write_card(bot_dir, hub_id)
     if hub_id: push(bot_dir, hub_id)
     return samples

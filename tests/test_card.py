@@ -1,10 +1,12 @@
-"""What needs a server or a process: the share image with avatars from a local web server, the predictions table in
-an offline W&B run, and push to a local stand-in for the Hub API. The card itself is checked in `nbs/06_card.ipynb`."""
+"""What needs a server or a process: the share image with avatars from a local web server, the predictions table and
+the style report in an offline W&B run, and push to a local stand-in for the Hub API. The card itself is checked in `nbs/06_card.ipynb`."""
 import base64, glob, http.server, io, json, re, threading
 from pathlib import Path
 import pytest, torch, yaml
 from PIL import Image, ImageChops, ImageStat
-from huggingtweets.botfolder import tiny_bot, example_account
+from huggingtweets.botfolder import EXAMPLE_POSTS, tiny_bot, example_account
+from huggingtweets.report import read_report
+from test_train import _records  # reads an offline W&B run's records
 import huggingface_hub
 from huggingtweets.core import HuggingTweetsError
 from huggingtweets.card import predictions_image, finish_bot, push, avatar_color
@@ -45,14 +47,25 @@ def test_predictions_image(tmp_path, avatar_server):
     box = ImageChops.difference(im, other).getbbox()
     assert box and 160 <= box[1] and box[3] <= 215  # only the prompt line changed
 
-def test_finish_bot_logs_predictions_to_the_offline_run(tmp_path, monkeypatch):
+def test_finish_bot_logs_predictions_and_report_to_the_offline_run(tmp_path, monkeypatch):
     monkeypatch.setenv('WANDB_MODE', 'offline'); monkeypatch.setenv('WANDB_DIR', str(tmp_path)); monkeypatch.setenv('WANDB_SILENT', 'true')
-    bot = tiny_bot(tmp_path/'b', wandb=dict(mode='offline', project='huggingtweets', run_id='off1', run_url=None))
+    posts = [f'{p}, day {i}' for i in range(3) for p in EXAMPLE_POSTS]  # 24: enough for the report's classifier
+    bot = tiny_bot(tmp_path/'b', train=posts[:12], valid=posts[12:], wandb=dict(mode='offline', project='huggingtweets', run_id='off1', run_url=None))
     samples = finish_bot(bot, seed=0)
     assert len(samples) == 3 and (bot/'README.md').exists() and Image.open(bot/'predictions.png').size == (1200, 628)
-    [table] = glob.glob(str(tmp_path/'wandb'/'offline-run-*-off1'/'files'/'media'/'table'/'predictions_*.table.json'))
+    [run] = glob.glob(str(tmp_path/'wandb'/'offline-run-*-off1'))
+    [table] = glob.glob(f'{run}/files/media/table/predictions_*.table.json')
     data = json.loads(Path(table).read_text())
     assert data['columns'] == ['prompt', 'sample'] and data['data'] == [['My dream is', s] for s in samples]
+    report = read_report(bot)  # the style report: its posts as a table, its figures in the summary
+    assert report['n'] == 24 and report['auc'] is not None and '## How close is it?' in (bot/'README.md').read_text()
+    [table] = glob.glob(f'{run}/files/media/table/report_posts_*.table.json')
+    data = json.loads(Path(table).read_text())
+    assert data['columns'] == ['post'] and data['data'] == [[p] for p in report['posts']]
+    summary = {i.key: json.loads(i.value_json) for r in _records(Path(run)) if r.WhichOneof('record_type') == 'summary'
+               for i in r.summary.update if i.key}
+    assert summary['style/auc'] == report['auc'] and summary['style/bot/distinct_2'] == report['bot']['distinct_2']
+    assert summary['style/n'] == 24 and summary['style/person_posts/held_out'] == 12
 
 def hub_handler(hub, status=200):
     "Just enough of the Hub API for `create_repo` and `upload_folder`, recording what arrives"
