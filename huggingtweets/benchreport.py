@@ -203,13 +203,14 @@ def results_markdown(res:dict, # what `run_bench` measured on one corpus
     return '\n'.join(lines)
 
 # %% ../nbs/11a_benchreport.ipynb #042e3380
-def write_results(res:dict, # what `run_bench` measured
+def write_results(res:dict, # what `run_bench` measured (or `panel_summary` summed up)
                   out,      # the folder to write into, created if missing
+                  markdown=None, # the function that writes `res` as Markdown; `results_markdown` when None
                  )->list[Path]: # `results.json` and `results.md`
     "Write the results as JSON and as a Markdown table"
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     (out/'results.json').write_text(json.dumps(res, indent=2, ensure_ascii=False, default=str) + '\n')
-    (out/'results.md').write_text(results_markdown(res))
+    (out/'results.md').write_text((markdown or results_markdown)(res))
     return [out/'results.json', out/'results.md']
 
 # %% ../nbs/11a_benchreport.ipynb #bed81273
@@ -355,7 +356,4 @@ def write_panel(summary:dict, # what `panel_summary` returned
                 out,          # the folder to write into, beside the corpora's folders
                )->list[Path]: # `results.json` and `results.md`
     "Write the panel's summary as JSON and as Markdown"
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    (out/'results.json').write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + '\n')
-    (out/'results.md').write_text(panel_markdown(summary))
-    return [out/'results.json', out/'results.md']
+    return write_results(summary, out, panel_markdown)
