@@ -17,7 +17,7 @@ from io import BytesIO
 from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, cross_val_score
@@ -184,10 +184,11 @@ def report_png(bot:list[str],    # the bot's posts
         shares.barh(y + dy, [figures[side][k] for k in FORM_NAMES], .4, color=color, label=side)
     shares.set_yticks(y, list(FORM_NAMES.values())); shares.invert_yaxis()
     top = max(figures[side][k] for side in ('bot', 'person') for k in FORM_NAMES)
-    shares.xaxis.set_major_formatter(PercentFormatter(1)); shares.set(title='Posts with…', xlim=(0, min(1, max(.1, top * 1.2))))
-    auc = ('too few for a classifier' if figures['auc'] is None else
-           f"how well a classifier tells them apart, ROC AUC {figures['auc']:.2f} (0.5 is a coin toss)")
-    fig.suptitle(f"The bot's {figures['n']} posts against the person's: {auc}")
+    shares.xaxis.set_major_locator(MaxNLocator(4, steps=[1, 2, 5, 10])); shares.xaxis.set_major_formatter(PercentFormatter(1, decimals=0))
+    shares.set(title='Posts with…', xlim=(0, min(1, max(.1, top * 1.2))))
+    auc = ('too few posts to tell how well a classifier tells them apart' if figures['auc'] is None else
+           f"a classifier tells them apart with a ROC AUC of {figures['auc']:.2f} (0.5 is a coin toss)")
+    fig.suptitle(f"The bot's {figures['n']} posts against the person's\n{auc}", fontsize='medium')
     buf = BytesIO(); fig.savefig(buf, format='png'); return buf.getvalue()
 
 # %% ../nbs/05b_report.ipynb #c5b002b
@@ -206,13 +207,14 @@ def report_bot(bot_dir:str|Path, # a bot folder, with the posts it learned from 
     "Write the bot's style report: its unprompted posts against the person's, as `report.json` and `report.png`"
     if n < 1: raise HuggingTweetsError(f'A style report needs at least one post a side, not {n}.')
     t0, bot_dir = time.perf_counter(), Path(bot_dir)
+    name = bot_info(bot_dir).get('name')  # an error, first, for a folder that is not a bot's
     person, source = _person_side(bot_dir, n, seed)
     samples = generate(bot_dir, prompt='', n=len(person), seed=seed, engine=engine)
     person = person[:len(samples)]
     dropped = round(samples.dropped / max(1, len(samples) + samples.dropped), 3)
     figures = style_figures(list(samples), person, bot_posts(bot_dir).get('train', []), dropped, seed)
     png = report_png(samples, person, figures)
-    report = dict(name=bot_info(bot_dir).get('name'), asked=n, seed=seed, engine=samples.engine, engine_note=samples.engine_note,
+    report = dict(name=name, asked=n, seed=seed, engine=samples.engine, engine_note=samples.engine_note,
                   person_posts=source, **figures, examples=list(samples[:5]), posts=list(samples),
                   seconds=round(time.perf_counter() - t0, 1))
     _save(bot_dir, report, png)
@@ -253,16 +255,16 @@ def report_rows(report:dict, # what `report_bot` or `style_figures` returned
     "The report as a short table: one row per figure, the bot's value and the person's"
     b, p = report['bot'], report['person']
     start = lambda s: f"“{s['first_word']}”, {s['same_start']:.0%}" if s['first_word'] else '–'
-    rows = [('Told apart by a classifier (ROC AUC; 0.5 is a coin toss)',
+    rows = [('Told apart by a classifier (AUC; 0.5: a coin toss)',
              '–' if report['auc'] is None else f"{report['auc']:.2f} ± {report['auc_sd']:.2f}", ''),
-            ('Words it uses more than the other', ', '.join(report['bot_says'][:5]), ', '.join(report['person_says'][:5])),
+            ('Words it uses more', ', '.join(report['bot_says'][:5]), ', '.join(report['person_says'][:5])),
             ('Words per post: median (middle half)', *(f"{s['words_median']:g} ({s['words_q1']:g}–{s['words_q3']:g})" for s in (b, p))),
             ('Distinct words / word pairs', *(f"{s['distinct_1']:.2f} / {s['distinct_2']:.2f}" for s in (b, p))),
-            ('Most common first word, share of posts', start(b), start(p)),
+            ('Most common first word', start(b), start(p)),
             ('Posts with links / @mentions / #hashtags', *(_forms(s, ('links', 'mentions', 'hashtags')) for s in (b, p))),
             ('Posts with emoji / line breaks', *(_forms(s, ('emoji', 'line_breaks')) for s in (b, p))),
             ('Posts repeating 8 words of a training post', _pct(report['copies']), '')]
-    if report.get('dropped') is not None: rows.append(('Samples dropped as copies before the report', _pct(report['dropped']), ''))
+    if report.get('dropped') is not None: rows.append(('Samples dropped as copies of training posts', _pct(report['dropped']), ''))
     return rows
 
 # %% ../nbs/05b_report.ipynb #c5b0039
