@@ -174,7 +174,8 @@ def _engine_line(meta:dict)->str|None:
     name = ENGINE_NAMES.get(e.get('name'), e.get('name'))
     line = f"**Engine check:** where it was made, the bot writes with {_esc(name)} ({_esc(e.get('precision'))})"
     loss, f32 = e.get('heldout_loss'), e.get('heldout_loss_float32')
-    if loss is not None and f32 is not None: line += f"; its held-out loss is {loss:.3f}, against {f32:.3f} in float32 ({loss - f32:+.3f})"
+    if loss is not None and f32 is not None and e.get('precision') != 'float32':
+        line += f"; its held-out loss is {loss:.3f}, against {f32:.3f} in float32 ({loss - f32:+.3f})"
     return line + (f". {_esc(e['reason'].rstrip('.'))}." if e.get('reason') else '.')
 
 def _closeness(bot_dir:str|Path, meta:dict)->str|None:
