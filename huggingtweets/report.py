@@ -79,7 +79,8 @@ def copy_share(bot:list[str],   # the bot's posts
     return sum(not seen.isdisjoint(_ngrams(words(p), k)) for p in bot) / len(bot) if bot else 0.
 
 # %% ../nbs/05b_report.ipynb #c5b0017
-def classifier(seed:int=0)->Pipeline:
+def classifier(seed:int=0, # makes the fit repeatable
+              )->Pipeline:
     "A real-vs-bot classifier: TF-IDF of character n-grams and of words and word pairs, then logistic regression"
     chars = TfidfVectorizer(analyzer='char_wb', ngram_range=(2, 4), lowercase=False, sublinear_tf=True)
     ws = TfidfVectorizer(tokenizer=words, token_pattern=None, lowercase=False, ngram_range=(1, 2), sublinear_tf=True)
@@ -111,7 +112,7 @@ def separability(bot:list[str],    # the bot's posts
 def telling_words(bot:list[str],    # the bot's posts
                   person:list[str], # the person's posts
                   k:int=8,          # how many each way
-                  seed:int=0,
+                  seed:int=0,       # the classifier's seed
                  )->tuple[list[str], list[str]]: # (what the bot says more, what the person says more), most telling first
     "The words and word pairs that most tell the bot's posts from the person's, each way"
     clf = classifier(seed).fit([*bot, *person], [1] * len(bot) + [0] * len(person))
@@ -281,7 +282,8 @@ def report_sentence(report:dict, # what `report_bot` or `style_figures` returned
     told = (f"Shown one post by the bot and one by the person, a classifier picks out the bot's {report['auc']:.0%} of the "
             f"time (50% would be a coin toss, over {n} posts each)" if report['auc'] is not None else
             f"With {n} posts each there are too few to say how well a classifier tells the bot from the person")
-    copies = f"{report['copies']:.0%} of its posts repeat" if report['copies'] else 'none of its posts repeats'
+    c = report['copies']
+    copies = f"{c:.0%} of its posts repeat" if c >= .01 else f"{c:.1%} of its posts repeat" if c else 'none of its posts repeats'
     return f"{told}; {_variety(report)}, and {copies} 8 words in a row from a training post."
 
 # %% ../nbs/05b_report.ipynb #c5b003c
