@@ -22,6 +22,7 @@ from .botfolder import bot_info
 from .sources import source_of
 from .generate import ENGINE_NAMES, Samples, generate, log_predictions
 from .report import REPORT, log_report, read_report, report_bot, report_markdown
+from .wandb_runs import close_run
 
 # %% ../nbs/06_card.ipynb #5f437256
 DEMO_URL = 'https://colab.research.google.com/github/huggingtweets/huggingtweets/blob/main/huggingtweets-demo.ipynb'
@@ -174,7 +175,8 @@ def _engine_line(meta:dict)->str|None:
     name = ENGINE_NAMES.get(e.get('name'), e.get('name'))
     line = f"**Engine check:** where it was made, the bot writes with {_esc(name)} ({_esc(e.get('precision'))})"
     loss, f32 = e.get('heldout_loss'), e.get('heldout_loss_float32')
-    if loss is not None and f32 is not None: line += f"; its held-out loss is {loss:.3f}, against {f32:.3f} in float32 ({loss - f32:+.3f})"
+    if loss is not None and f32 is not None and e.get('precision') != 'float32':
+        line += f"; its held-out loss is {loss:.3f}, against {f32:.3f} in float32 ({loss - f32:+.3f})"
     return line + (f". {_esc(e['reason'].rstrip('.'))}." if e.get('reason') else '.')
 
 def _closeness(bot_dir:str|Path, meta:dict)->str|None:
@@ -332,8 +334,9 @@ def _log_to_run(meta:dict, samples:Samples, report:dict|None=None):
         return log_predictions(samples, run)
     if wandb.run is not None and wandb.run.id == info.get('run_id'): return log()
     try:
-        with wandb.init(project=info.get('project'), id=info.get('run_id'), resume='allow', mode=info.get('mode', 'offline')) as run:
-            return log(run)
+        run = wandb.init(project=info.get('project'), id=info.get('run_id'), resume='allow', mode=info.get('mode', 'offline'))
+        try: return log(run)
+        finally: close_run(run)  # which waits until an offline run's files are complete
     except Exception as e:
         warnings.warn(f"Could not log the predictions and the style report to the W&B run {info.get('run_id')}: {e}")
 

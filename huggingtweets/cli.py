@@ -1,4 +1,4 @@
-"""The `huggingtweets` command: download, train, generate, push, app, and `demo`, the whole path offline
+"""The `huggingtweets` command: download, train, generate, report, push, app, and `demo`, the whole path offline
 
 Docs: https://huggingtweets.github.io/huggingtweets/cli.html.md"""
 
@@ -7,7 +7,7 @@ Docs: https://huggingtweets.github.io/huggingtweets/cli.html.md"""
 # %% auto #0
 __all__ = ['console', 'ACCOUNTS', 'REFRESH', 'MAX_POSTS', 'TEXT_FIELD', 'TIME_FIELD', 'HANDLE', 'INCLUDE_PRIVATE', 'READING',
            'JSON', 'SEED', 'ENGINE', 'command', 'arg', 'parser', 'main', 'download_cmd', 'train_cmd', 'generate_cmd',
-           'push_cmd', 'demo_cmd', 'app_cmd']
+           'report_cmd', 'push_cmd', 'demo_cmd', 'app_cmd']
 
 # %% ../nbs/08_cli.ipynb #bbbc7f51
 import argparse, json, os, sys, warnings
@@ -200,6 +200,30 @@ def generate_cmd(args):
         if samples.dropped: console.print(f'({samples.dropped} samples dropped as copies of training posts)')
         console.print(_written_by(samples), markup=False)
 
+# %% ../nbs/08_cli.ipynb #c8a0e003
+def _print_style(report:dict):
+    "Print a style report as a person reads it: the table, then the sentence"
+    from rich.table import Table
+    from huggingtweets.generate import ENGINE_NAMES
+    from huggingtweets.report import report_rows, report_sentence
+    name, _, precision = (report.get('engine') or '').partition(' ')
+    t = Table('', 'Bot', 'Person', title='How close is it?', caption=escape(plain(
+        f"{report['n']} posts each; the bot's written with no prompt by {ENGINE_NAMES.get(name, name)} ({precision})")))
+    for row in report_rows(report): t.add_row(*(escape(plain(c)) for c in row))
+    console.print(t)
+    console.print(report_sentence(report), markup=False)
+
+@command('huggingtweets report bots/crumbsandcomets -n 100 --seed 1',
+         arg('bot', help='a bot folder'),
+         arg('-n', type=int, default=None, help="posts a side: the bot writes as many (default: those of the saved report, else 200)"),
+         arg('--seed', type=int, default=None, help="random seed (default: the saved report's, else 0)"), JSON)
+def report_cmd(args):
+    "Tell how close a bot's posts are to its account's: a classifier, variety, form and copies"
+    from huggingtweets.report import bot_report
+    report = bot_report(args.bot, args.n, args.seed)
+    if args.json: print(json.dumps(report, ensure_ascii=False))
+    else: _print_style(report)
+
 # %% ../nbs/08_cli.ipynb #562fd9e1
 @command('huggingtweets push bots/crumbsandcomets me/crumbsandcomets',
          arg('bot', help='a bot folder'),
@@ -219,6 +243,7 @@ def demo_cmd(args):
     from huggingtweets.bot import gather, train_bot
     from huggingtweets.card import finish_bot
     from huggingtweets.generate import generate
+    from huggingtweets.report import read_report
     console.rule('[bold]1. Posts[/]: the bundled sample account (archive:sample)')
     accounts = gather(['archive:sample'])
     _print_report(_account_report(accounts[0]))
@@ -229,8 +254,12 @@ def demo_cmd(args):
     samples = generate(bot, args.prompt, n=5, seed=0)
     for s in samples: say(f'• {s}')
     console.print(_written_by(samples), markup=False)
+    if report := read_report(bot):
+        console.rule('[bold]4. How close is it?[/]: the bot without a prompt against the account')
+        _print_style(report)
     console.rule('[bold]Done[/]')
-    say(f'bot folder: {bot}\nmodel card: {bot/"README.md"}\nshare image: {bot/"predictions.png"}')
+    say(f'bot folder: {bot}\nmodel card: {bot/"README.md"}\nshare image: {bot/"predictions.png"}' +
+        (f'\nstyle report: {bot/"report.png"}' if report else ''))
 
 # %% ../nbs/08_cli.ipynb #3d172c4c
 @command('huggingtweets app --port 8866',

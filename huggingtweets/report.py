@@ -17,7 +17,7 @@ from io import BytesIO
 from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, cross_val_score
@@ -79,7 +79,8 @@ def copy_share(bot:list[str],   # the bot's posts
     return sum(not seen.isdisjoint(_ngrams(words(p), k)) for p in bot) / len(bot) if bot else 0.
 
 # %% ../nbs/05b_report.ipynb #c5b0017
-def classifier(seed:int=0)->Pipeline:
+def classifier(seed:int=0, # makes the fit repeatable
+              )->Pipeline:
     "A real-vs-bot classifier: TF-IDF of character n-grams and of words and word pairs, then logistic regression"
     chars = TfidfVectorizer(analyzer='char_wb', ngram_range=(2, 4), lowercase=False, sublinear_tf=True)
     ws = TfidfVectorizer(tokenizer=words, token_pattern=None, lowercase=False, ngram_range=(1, 2), sublinear_tf=True)
@@ -111,7 +112,7 @@ def separability(bot:list[str],    # the bot's posts
 def telling_words(bot:list[str],    # the bot's posts
                   person:list[str], # the person's posts
                   k:int=8,          # how many each way
-                  seed:int=0,
+                  seed:int=0,       # the classifier's seed
                  )->tuple[list[str], list[str]]: # (what the bot says more, what the person says more), most telling first
     "The words and word pairs that most tell the bot's posts from the person's, each way"
     clf = classifier(seed).fit([*bot, *person], [1] * len(bot) + [0] * len(person))
@@ -184,10 +185,11 @@ def report_png(bot:list[str],    # the bot's posts
         shares.barh(y + dy, [figures[side][k] for k in FORM_NAMES], .4, color=color, label=side)
     shares.set_yticks(y, list(FORM_NAMES.values())); shares.invert_yaxis()
     top = max(figures[side][k] for side in ('bot', 'person') for k in FORM_NAMES)
-    shares.xaxis.set_major_formatter(PercentFormatter(1)); shares.set(title='Posts with…', xlim=(0, min(1, max(.1, top * 1.2))))
-    auc = ('too few for a classifier' if figures['auc'] is None else
-           f"how well a classifier tells them apart, ROC AUC {figures['auc']:.2f} (0.5 is a coin toss)")
-    fig.suptitle(f"The bot's {figures['n']} posts against the person's: {auc}")
+    shares.xaxis.set_major_locator(MaxNLocator(4, steps=[1, 2, 5, 10])); shares.xaxis.set_major_formatter(PercentFormatter(1, decimals=0))
+    shares.set(title='Posts with…', xlim=(0, min(1, max(.1, top * 1.2))))
+    auc = ('too few posts to tell how well a classifier tells them apart' if figures['auc'] is None else
+           f"a classifier tells them apart with a ROC AUC of {figures['auc']:.2f} (0.5 is a coin toss)")
+    fig.suptitle(f"The bot's {figures['n']} posts against the person's\n{auc}", fontsize='medium')
     buf = BytesIO(); fig.savefig(buf, format='png'); return buf.getvalue()
 
 # %% ../nbs/05b_report.ipynb #c5b002b
@@ -206,13 +208,14 @@ def report_bot(bot_dir:str|Path, # a bot folder, with the posts it learned from 
     "Write the bot's style report: its unprompted posts against the person's, as `report.json` and `report.png`"
     if n < 1: raise HuggingTweetsError(f'A style report needs at least one post a side, not {n}.')
     t0, bot_dir = time.perf_counter(), Path(bot_dir)
+    name = bot_info(bot_dir).get('name')  # an error, first, for a folder that is not a bot's
     person, source = _person_side(bot_dir, n, seed)
     samples = generate(bot_dir, prompt='', n=len(person), seed=seed, engine=engine)
     person = person[:len(samples)]
     dropped = round(samples.dropped / max(1, len(samples) + samples.dropped), 3)
     figures = style_figures(list(samples), person, bot_posts(bot_dir).get('train', []), dropped, seed)
     png = report_png(samples, person, figures)
-    report = dict(name=bot_info(bot_dir).get('name'), asked=n, seed=seed, engine=samples.engine, engine_note=samples.engine_note,
+    report = dict(name=name, asked=n, seed=seed, engine=samples.engine, engine_note=samples.engine_note,
                   person_posts=source, **figures, examples=list(samples[:5]), posts=list(samples),
                   seconds=round(time.perf_counter() - t0, 1))
     _save(bot_dir, report, png)
@@ -253,16 +256,16 @@ def report_rows(report:dict, # what `report_bot` or `style_figures` returned
     "The report as a short table: one row per figure, the bot's value and the person's"
     b, p = report['bot'], report['person']
     start = lambda s: f"“{s['first_word']}”, {s['same_start']:.0%}" if s['first_word'] else '–'
-    rows = [('Told apart by a classifier (ROC AUC; 0.5 is a coin toss)',
+    rows = [('Told apart by a classifier (AUC; 0.5: a coin toss)',
              '–' if report['auc'] is None else f"{report['auc']:.2f} ± {report['auc_sd']:.2f}", ''),
-            ('Words it uses more than the other', ', '.join(report['bot_says'][:5]), ', '.join(report['person_says'][:5])),
+            ('Words it uses more', ', '.join(report['bot_says'][:5]), ', '.join(report['person_says'][:5])),
             ('Words per post: median (middle half)', *(f"{s['words_median']:g} ({s['words_q1']:g}–{s['words_q3']:g})" for s in (b, p))),
             ('Distinct words / word pairs', *(f"{s['distinct_1']:.2f} / {s['distinct_2']:.2f}" for s in (b, p))),
-            ('Most common first word, share of posts', start(b), start(p)),
+            ('Most common first word', start(b), start(p)),
             ('Posts with links / @mentions / #hashtags', *(_forms(s, ('links', 'mentions', 'hashtags')) for s in (b, p))),
             ('Posts with emoji / line breaks', *(_forms(s, ('emoji', 'line_breaks')) for s in (b, p))),
             ('Posts repeating 8 words of a training post', _pct(report['copies']), '')]
-    if report.get('dropped') is not None: rows.append(('Samples dropped as copies before the report', _pct(report['dropped']), ''))
+    if report.get('dropped') is not None: rows.append(('Samples dropped as copies of training posts', _pct(report['dropped']), ''))
     return rows
 
 # %% ../nbs/05b_report.ipynb #c5b0039
@@ -279,7 +282,8 @@ def report_sentence(report:dict, # what `report_bot` or `style_figures` returned
     told = (f"Shown one post by the bot and one by the person, a classifier picks out the bot's {report['auc']:.0%} of the "
             f"time (50% would be a coin toss, over {n} posts each)" if report['auc'] is not None else
             f"With {n} posts each there are too few to say how well a classifier tells the bot from the person")
-    copies = f"{report['copies']:.0%} of its posts repeat" if report['copies'] else 'none of its posts repeats'
+    c = report['copies']
+    copies = f"{c:.0%} of its posts repeat" if c >= .01 else f"{c:.1%} of its posts repeat" if c else 'none of its posts repeats'
     return f"{told}; {_variety(report)}, and {copies} 8 words in a row from a training post."
 
 # %% ../nbs/05b_report.ipynb #c5b003c

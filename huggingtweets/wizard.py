@@ -18,7 +18,7 @@ from .botfolder import bot_info
 from .sources import source_of
 from .wizard_parts import (SAMPLE_SPEC, LossHistory, account_html, account_note, check_local, duration, env_options,
                                         error_html, esc, failed_html, loss_png, message_html, place_spec, progress_text,
-                                        save_upload, summary_text, training_lock)
+                                        report_html, save_upload, summary_text, training_lock)
 
 # %% ../nbs/09_wizard.ipynb #703a30f1
 def credit(accounts:list[dict], # the bot's accounts, as in `huggingtweets.json`
@@ -144,17 +144,19 @@ def _train_step(self:Wizard, max_minutes)->W.VBox:
 # %% ../nbs/09_wizard.ipynb #f4626a3e
 @patch
 def _samples_step(self:Wizard)->W.VBox:
-    "Step 3: prompt, count and generate button, the samples, the bot folder, its image and card"
+    "Step 3: prompt, count and generate button, the samples, the bot folder, its share image, style report and card"
     self.prompt = W.Text(value=PROMPT, description='Prompt', layout=W.Layout(width='420px'))
     self.count = W.BoundedIntText(value=5, min=1, max=50, description='Samples', layout=W.Layout(width='160px'))
     self.generate_button = _button('Generate', 'primary', 'pencil')
     self.generate_button.on_click(lambda _: self._start(self.generate))
     self.samples_out, self.bot_out = W.HTML(), W.HTML()
-    self.image = W.Image(format='png', layout=W.Layout(display='none', max_width='560px'))
+    self.image = W.Image(format='png', layout=W.Layout(display='none', max_width='560px')).add_class('ht-share-image')
+    self.report_out = W.HTML()
+    self.report_image = W.Image(format='png', layout=W.Layout(display='none', max_width='720px')).add_class('ht-report-image')
     self.card = W.Output()
     self.card_box = W.Accordion([self.card], titles=('Model card (README.md)',), layout=W.Layout(display='none'))
     return W.VBox([W.HTML('<h3>3. Generate</h3>'), W.HBox([self.prompt, self.count, self.generate_button]),
-                   self.samples_out, self.bot_out, self.image, self.card_box]).add_class('ht-step-3')
+                   self.samples_out, self.bot_out, self.image, self.report_out, self.report_image, self.card_box]).add_class('ht-step-3')
 
 # %% ../nbs/09_wizard.ipynb #c1edc6e0
 @patch
@@ -278,7 +280,7 @@ def train(self:Wizard)->Path|None:
 # %% ../nbs/09_wizard.ipynb #3610d561
 @patch
 def _show_bot(self:Wizard):
-    "Show the trained bot: the summary, its folder, its share image and its card"
+    "Show the trained bot: the summary, its folder, its share image, its style report and its card"
     info = bot_info(self.bot)
     steps = info.get('hyperparameters', {}).get('steps') or self.bar.value
     if not self.cancelled:
@@ -289,13 +291,24 @@ def _show_bot(self:Wizard):
             if self.cancelled else '')
     self.train_out.value = message_html(done + summary_text(info), 'warning' if self.cancelled else 'ok')
     self.bot_out.value = (f'<p>The bot is in <code>{esc(self.bot.resolve())}</code>: a Hugging Face model folder '
-                          'with its model card (<code>README.md</code>) and share image (<code>predictions.png</code>).</p>')
+                          'with its model card (<code>README.md</code>), share image (<code>predictions.png</code>) and style report '
+                          '(<code>report.json</code>, <code>report.png</code>).</p>')
     if (self.bot/'predictions.png').exists():
         self.image.value, self.image.layout.display = (self.bot/'predictions.png').read_bytes(), None
+    self._show_report()
     if (self.bot/'README.md').exists():
         self.card.outputs = ()
         self.card.append_display_data(Markdown(card_body((self.bot/'README.md').read_text())))
         self.card_box.layout.display = None
+
+@patch
+def _show_report(self:Wizard):
+    "Show the bot's style report: the sentence, the table and the picture; nothing when it has none"
+    from huggingtweets.report import PICTURE, read_report, report_rows, report_sentence
+    report, picture = read_report(self.bot), self.bot/PICTURE
+    self.report_out.value = report_html(report_rows(report), report_sentence(report)) if report else ''
+    self.report_image.layout.display = None if report and picture.exists() else 'none'
+    if report and picture.exists(): self.report_image.value = picture.read_bytes()
 
 # %% ../nbs/09_wizard.ipynb #114ead4f
 @patch

@@ -7,7 +7,7 @@ Docs: https://huggingtweets.github.io/huggingtweets/wizard_parts.html.md"""
 # %% auto #0
 __all__ = ['SAMPLE_SPEC', 'esc', 'message_html', 'error_html', 'account_note', 'account_html', 'failed_html', 'save_upload',
            'upload_limit', 'too_big', 'place_spec', 'local_path', 'check_local', 'duration', 'progress_text',
-           'LossHistory', 'loss_png', 'training_lock', 'summary_text', 'env_options', 'upload_guard']
+           'LossHistory', 'loss_png', 'training_lock', 'summary_text', 'report_html', 'env_options', 'upload_guard']
 
 # %% ../nbs/09b_wizard_parts.ipynb #dd9df8d0
 import html, json, os, traceback
@@ -189,6 +189,15 @@ def summary_text(info:dict, # a bot folder's `huggingtweets.json`
     steps = info.get('hyperparameters', {}).get('steps')
     return (f"Trained {info['base_model_name']} ({info['method']}) for {steps:,} steps in {duration(info['train_seconds'])}: "
             f"held-out loss {info['base_eval_loss']:.3f} → {info['eval_loss']:.3f} (perplexity {info['eval_perplexity']:.1f}).")
+
+# %% ../nbs/09b_wizard_parts.ipynb #c9b0e002
+def report_html(rows:list[tuple[str, str, str]], # `report.report_rows` of a style report: (figure, bot, person)
+                sentence:str,                    # `report.report_sentence` of it
+               )->str:
+    "A style report as the wizard shows it: a heading, the sentence, then the short table"
+    body = ''.join('<tr>' + ''.join(f'<td>{esc(c)}</td>' for c in row) + '</tr>' for row in rows)
+    return (f'<div class="ht-report"><h4>How close is it?</h4><p>{esc(sentence)}</p><table><thead><tr><th></th><th>Bot</th>'
+            f'<th>Person</th></tr></thead><tbody>{body}</tbody></table></div>')
 
 # %% ../nbs/09b_wizard_parts.ipynb #4f14cb33
 def _yes(v:str)->bool:

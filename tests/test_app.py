@@ -158,7 +158,7 @@ def test_three_steps(app, page, screenshots):
     assert (bots/'crumbsandcomets'/'model.safetensors').exists() and (bots/'crumbsandcomets'/'predictions.png').exists()
     shot(page, step2, screenshots/'wizard-2-train.png')
 
-    # 3. Generate: samples with share links; the share image and the model card are shown
+    # 3. Generate: samples with share links; the share image, the style report and the model card are shown
     step3.get_by_role('spinbutton').fill('4')
     step3.get_by_role('button', name='Generate').click()
     samples = step3.locator('.ht-samples tbody tr')
@@ -167,9 +167,15 @@ def test_three_steps(app, page, screenshots):
     for i in range(samples.count()):
         assert samples.nth(i).locator('td').nth(1).inner_text().startswith('My dream is')
         assert samples.nth(i).get_by_role('link', name='Share').get_attribute('href').startswith('https://x.com/intent/post?text=My%20dream%20is')
-    image = step3.locator('img.widget-image')
+    image = step3.locator('img.ht-share-image')
     expect(image).to_be_visible()
     assert image.evaluate('i => i.naturalWidth') > 100  # predictions.png, loaded
+    report = step3.locator('.ht-report')  # the style report: the sentence, the table and the picture
+    expect(report.locator('h4')).to_have_text('How close is it?')
+    expect(report.locator('p')).to_contain_text('a classifier picks out the bot')
+    assert report.locator('tbody tr').count() >= 8
+    expect(step3.locator('img.ht-report-image')).to_be_visible()
+    assert step3.locator('img.ht-report-image').evaluate('i => i.naturalWidth') > 100  # report.png, loaded
     shot(page, step3, screenshots/'wizard-3-generate.png')
     step3.get_by_text('Model card (README.md)', exact=True).click()
     card = step3.locator('.jp-RenderedMarkdown')

@@ -1,16 +1,16 @@
 """The `huggingtweets` command as a user runs it, one test per command that makes or uses a bot: `train`, `generate`,
-`push` and `demo`, each in a process of its own, on a tiny random model (a bot in seconds; what it writes means
+`report`, `push` and `demo`, each in a process of its own, on a tiny random model (a bot in seconds; what it writes means
 nothing). Each test checks what the user sees: the exit code, the messages, the samples and the bot folder."""
 import json, os, re, subprocess
 from pathlib import Path
 import pytest
 from conftest import ROOT, BIN
 from test_card import Server, hub_handler  # the local stand-in for the Hub API
-from huggingtweets.botfolder import tiny_bot
+from huggingtweets.botfolder import EXAMPLE_POSTS, tiny_bot
 from huggingtweets.models import tiny_base
 
 BOT_FILES = {'model.safetensors', 'config.json', 'generation_config.json', 'tokenizer.json', 'huggingtweets.json', 'dataset.json',
-             'README.md', 'predictions.png'}
+             'README.md', 'predictions.png', 'report.json', 'report.png'}
 
 @pytest.fixture
 def run(tmp_path):
@@ -53,6 +53,21 @@ def test_generate_prints_the_samples_and_who_wrote_them(run, tmp_path):
     code, out, err = run('generate', tmp_path/'nobot', '-n', 1)
     assert code == 1 and err.startswith(f"error: No bot folder at '{tmp_path/'nobot'}'") and not out
 
+def test_report_tells_how_close_a_bot_is(run, tmp_path):
+    posts = [f'{p}, day {i}' for i in range(4) for p in EXAMPLE_POSTS]
+    tiny_bot(tmp_path/'alice', train=posts[:20], valid=posts[20:])  # an older bot: no report yet
+    code, out, err = run('report', 'alice', '-n', 12)
+    assert code == 0, err[-3000:]
+    text = ' '.join(out.split())  # rich wraps the lines
+    assert 'How close is it?' in text and 'Told apart by a classifier' in text and 'Words per post' in text
+    assert "Shown one post by the bot and one by the person, a classifier picks out the bot's" in text and 'over 12 posts each' in text
+    report = json.loads((tmp_path/'alice'/'report.json').read_text())
+    assert report['n'] == 12 and report['person_posts'] == {'held_out': 12, 'training': 0} and (tmp_path/'alice'/'report.png').exists()
+    code, out, err = run('report', 'alice', '--json')  # the saved report
+    assert code == 0 and json.loads(out) == report, err[-3000:]
+    code, out, err = run('report', 'nobot')
+    assert code == 1 and err.startswith('error: nobot has no huggingtweets.json: it is not a bot folder') and not out
+
 def test_push_publishes_the_bot_to_the_hub(run, tmp_path):
     bot = tiny_bot(tmp_path/'alice')
     hub = Server(None); hub.RequestHandlerClass = hub_handler(hub)
@@ -80,6 +95,8 @@ def test_demo_makes_a_bot_of_the_sample_account(run, tmp_path):
     samples = [l for l in out.splitlines() if l.startswith('• ')]
     assert len(samples) == 5 and all(s.startswith('• My dream is') for s in samples)
     assert 'Written by CTranslate2 (int8_float32)' in out
+    text = ' '.join(out.split())  # rich wraps the lines
+    assert '4. How close is it?' in text and "a classifier picks out the bot's" in text and 'style report: bots/demo/report.png' in out
     assert 'bot folder: bots/demo' in out and 'model card: bots/demo/README.md' in out
     bot = tmp_path/'bots'/'demo'
     assert BOT_FILES <= {p.name for p in bot.iterdir()}
