@@ -7,18 +7,19 @@ Docs: https://huggingtweets.github.io/huggingtweets/card.html.md"""
 # %% auto #0
 __all__ = ['DEMO_URL', 'DOCS_URL', 'PIPELINE_IMG', 'ORIGINAL_URL', 'W', 'H', 'BLUE', 'INK', 'GREY', 'LINE', 'BG', 'display_name',
            'profile_url', 'initials', 'avatar_color', 'avatar_url', 'avatar_block', 'card_text', 'write_card',
-           'avatar_image', 'predictions_image', 'finish_bot', 'push']
+           'avatar_image', 'predictions_image', 'finish_bot', 'bot_files', 'push']
 
 # %% ../nbs/06_card.ipynb #4c2a3ebe
-import colorsys, hashlib, html, json, math, os, re, unicodedata, warnings, zlib
+import colorsys, hashlib, html, json, math, os, posixpath, re, sys, unicodedata, warnings, zlib
 from contextlib import contextmanager
-from pathlib import Path
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 import requests
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 from .core import PROMPT, REPO_URL, HuggingTweetsError, cache_dir, hub_repo_id
 from .dataset import StatsTable
-from .botfolder import bot_info
+from .botfolder import BOT_FILES, bot_info
 from .sources import source_of
 from .generate import ENGINE_NAMES, Samples, generate, log_predictions
 from .report import REPORT, log_report, read_report, report_bot, report_markdown
@@ -363,9 +364,26 @@ def finish_bot(bot_dir:str|Path,         # a trained bot folder
     if hub_id: push(bot_dir, hub_id)
     return samples
 
-# %% ../nbs/06_card.ipynb #f274a451
-_IGNORE = ['checkpoints', 'checkpoints/**', 'checkpoint-*', 'checkpoint-*/**', 'wandb/**', 'runs/**', '.*', '*.partial*', '**/__pycache__/**']
+# %% ../nbs/06_card.ipynb #a1c3e5f7
+def _listed(rel:str)->bool:
+    "Whether `BOT_FILES` names `rel`, a `/`-separated path inside a bot folder, part by part, with no hidden part"
+    return not any(p.startswith('.') for p in rel.split('/')) and any(
+        rel.count('/') == f.count('/') and fnmatchcase(rel, f) for f in BOT_FILES)
 
+def _no_link(bot_dir:Path, rel:str)->bool:
+    "Whether no part of the path `rel` inside `bot_dir` is a symbolic link"
+    parts = PurePosixPath(rel).parts
+    return not any(bot_dir.joinpath(*parts[:i]).is_symlink() for i in range(1, len(parts)+1))
+
+def bot_files(bot_dir:str|Path, # a bot folder
+             )->list[str]:      # paths inside it, `/`-separated, sorted
+    "The bot's own files: the regular files of `bot_dir` that `BOT_FILES` names, reached through no symbolic link"
+    bot_dir = Path(bot_dir)
+    folders = [d for d in sorted({posixpath.dirname(f) for f in BOT_FILES}) if _no_link(bot_dir, d) and (bot_dir/d).is_dir()]
+    found = (posixpath.join(d, n) for d in folders for n in os.listdir(bot_dir/d))
+    return sorted(r for r in found if _listed(r) and _no_link(bot_dir, r) and (bot_dir/r).is_file())
+
+# %% ../nbs/06_card.ipynb #f274a451
 def _hub_error(e:Exception, repo_id:str)->HuggingTweetsError:
     "A clear error for a failed Hub request"
     from huggingface_hub.errors import HfHubHTTPError
@@ -391,30 +409,61 @@ def _hub_timeout():
     try: yield
     finally: set_client_factory(_http.default_client_factory)
 
+# %% ../nbs/06_card.ipynb #a1c3e5fc
+def _size(n:int)->str:
+    "`n` bytes for people: B, kB, MB or GB"
+    k = min(int(math.log10(n)) // 3, 3) if n >= 1000 else 0
+    return f'{n} B' if k == 0 else f"{n / 1000**k:.1f} {('kB', 'MB', 'GB')[k-1]}"
+
+def _save_card(bot_dir:Path, card:str):
+    "Write `card` to the folder's `README.md` too, unless that is a link or cannot be written (a read-only folder)"
+    path = bot_dir/'README.md'
+    if path.is_symlink(): return
+    try: path.write_text(card)
+    except OSError as e: print(f'{path} is left as it was ({e.strerror}); the Hub gets the new card.', file=sys.stderr, flush=True)
+
+def _uploads(bot_dir:Path, card:str)->dict:
+    "What `push` sends, by path in the repo: the bot's own files as paths on disk, and the card as bytes"
+    files = {f: str(bot_dir.absolute()/f) for f in bot_files(bot_dir) if f != 'README.md'}
+    if not any(fnmatchcase(f, '*.safetensors') for f in files): raise HuggingTweetsError(
+        f"{bot_dir} has no weights of its own to push: a .safetensors file that is a symbolic link is never sent. "
+        "Copy the files into the folder (`cp -rL`) and push that.")
+    return dict(sorted({**files, 'README.md': card.encode()}.items()))
+
+def _say_uploads(uploads:dict, repo_id:str):
+    "Print on stderr each file `push` sends, with its size"
+    sizes = {k: len(v) if isinstance(v, bytes) else os.path.getsize(v) for k,v in uploads.items()}
+    lines = [f'  {k:<{max(map(len, sizes))}}  {_size(v):>8}' for k,v in sizes.items()]
+    print(f'Pushing {len(sizes)} files ({_size(sum(sizes.values()))}) to {repo_id}:', *lines, sep='\n', file=sys.stderr, flush=True)
+
+# %% ../nbs/06_card.ipynb #a1c3e5fe
 def push(bot_dir:str|Path,     # a bot folder
          repo_id:str,          # NAMESPACE/NAME of the Hub model repo
          token:str|None=None,  # a Hub token with write access; else `HF_TOKEN` or the user's login
          private:bool=False,   # create the repo private
          endpoint:str|None=None, # the Hub's address; `HF_ENDPOINT` or huggingface.co when None
         )->str:                # the repo's URL
-    "Upload a bot folder to the Hugging Face Hub"
-    from huggingface_hub import HfApi, get_token, constants
+    "Upload the bot's own files (`bot_files`) and its card with the Hub id to the Hugging Face Hub"
+    from huggingface_hub import CommitOperationAdd, HfApi, get_token, constants
     from huggingface_hub.errors import HfHubHTTPError
     hub_repo_id(repo_id)
-    bot_info(bot_dir)
+    name, bot_dir = bot_info(bot_dir)['name'], Path(bot_dir)
     if constants.is_offline_mode(): raise HuggingTweetsError(
         f"Cannot push {repo_id}: Hugging Face Hub offline mode is on (HF_HUB_OFFLINE). Unset it when you are online.")
     token = token or get_token()
     if not token: raise HuggingTweetsError(
         f"Cannot push {repo_id}: no Hugging Face token. Log in with `hf auth login`, or set HF_TOKEN to a token "
         "with write access (https://huggingface.co/settings/tokens).")
-    write_card(bot_dir, hub_id=repo_id)
+    card = card_text(bot_dir, repo_id)
+    uploads = _uploads(bot_dir, card)
+    _save_card(bot_dir, card)
+    _say_uploads(uploads, repo_id)
+    operations = [CommitOperationAdd(path, source) for path, source in uploads.items()]
     api = HfApi(endpoint=endpoint, token=token)
     try:
         with _hub_timeout():
             url = api.create_repo(repo_id, private=private, exist_ok=True)
-            api.upload_folder(repo_id=repo_id, folder_path=bot_dir, ignore_patterns=_IGNORE,
-                              commit_message=f"Upload the {bot_info(bot_dir)['name']} bot, made with huggingtweets")
+            api.create_commit(repo_id, operations, commit_message=f"Upload the {name} bot, made with huggingtweets")
     except Exception as e:  # the Hub's HTTP errors, or the HTTP client's (httpx or httpx2) when it cannot connect
         if isinstance(e, (HfHubHTTPError, OSError)) or type(e).__module__.split('.')[0] in ('httpx', 'httpx2'):
             raise _hub_error(e, repo_id) from e

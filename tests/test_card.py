@@ -1,6 +1,7 @@
 """What needs a server or a process: the share image with avatars from a local web server, the predictions table and
 the style report in an offline W&B run, and push to a local stand-in for the Hub API. The card itself is checked in `nbs/06_card.ipynb`."""
-import base64, glob, http.server, io, json, re, threading
+import base64, errno, glob, http.server, io, json, os, re, sys, threading
+from contextlib import contextmanager
 from pathlib import Path
 import pytest, torch, yaml
 from PIL import Image, ImageChops, ImageStat
@@ -68,7 +69,7 @@ def test_finish_bot_logs_predictions_and_report_to_the_offline_run(tmp_path, mon
     assert summary['style/n'] == 24 and summary['style/person_posts/held_out'] == 12
 
 def hub_handler(hub, status=200):
-    "Just enough of the Hub API for `create_repo` and `upload_folder`, recording what arrives"
+    "Just enough of the Hub API for `create_repo` and `create_commit`, recording what arrives"
     class H(http.server.BaseHTTPRequestHandler):
         def log_message(self, *a): pass
         def reply(self, code, data):
@@ -104,6 +105,11 @@ def online(monkeypatch, tmp_path):
     monkeypatch.delenv('HF_TOKEN', raising=False)
     monkeypatch.setattr(huggingface_hub.constants, 'HF_TOKEN_PATH', str(tmp_path/'no-token'))
 
+@pytest.fixture
+def hub():
+    "A local stand-in for the Hub API"
+    s = Server(None); s.RequestHandlerClass = hub_handler(s); yield s; s.shutdown()
+
 def test_push_to_a_standin_hub(tmp_path, online, monkeypatch):
     hub = Server(None); hub.RequestHandlerClass = hub_handler(hub)
     bot = tiny_bot(tmp_path/'alice')
@@ -121,6 +127,63 @@ def test_push_to_a_standin_hub(tmp_path, online, monkeypatch):
     readme = hub.files['README.md'].decode()
     assert "model='someone/alice'" in readme and 'someone/alice/resolve/main/predictions.png' in readme
     assert 'alice' in hub.commit
+    assert "model='someone/alice'" in (bot/'README.md').read_text()  # the folder's card has the Hub id too
+
+def test_push_sends_only_the_bots_own_files(tmp_path, online, hub, capsys):
+    secret = tmp_path/'secret_token.txt'; secret.write_text('hf_leaked_token')
+    (tmp_path/'elsewhere').mkdir(); (tmp_path/'elsewhere'/'lengths.png').write_text('hf_leaked_token')
+    (tmp_path/'bashrc').write_text('export PATH=~/bin:$PATH\n')
+    bot = tiny_bot(tmp_path/'alice')
+    own = {p.name for p in bot.iterdir()}  # what training wrote
+    for junk in ('Documents/taxes.txt', '.ctranslate2/int8_float32/model.bin', 'checkpoints/checkpoint-10/model.safetensors',
+                 'checkpoints/checkpoint-10/optimizer.pt', '.env', '.hidden.safetensors'):
+        (bot/junk).parent.mkdir(parents=True, exist_ok=True); (bot/junk).write_text('hf_leaked_token')
+    for link in ('notes.txt', 'predictions.png'): (bot/link).symlink_to(secret)  # predictions.png is a name the format lists
+    (bot/'data').symlink_to(tmp_path/'elsewhere')  # so is data/lengths.png
+    (bot/'README.md').symlink_to(tmp_path/'bashrc')
+    push(bot, 'someone/alice', token='hf_x', endpoint=hub.url)
+    assert set(hub.files) == own | {'README.md'}
+    assert not any(b'hf_leaked_token' in v for v in hub.files.values())
+    assert "model='someone/alice'" in hub.files['README.md'].decode()  # the card, from memory
+    assert (tmp_path/'bashrc').read_text() == 'export PATH=~/bin:$PATH\n'  # not written through the link
+    err = capsys.readouterr().err
+    assert f'Pushing {len(own) + 1} files' in err and all(re.search(rf'^  {re.escape(f)} +\d', err, re.M) for f in hub.files)
+    assert not re.search(r'taxes|notes|predictions|lengths|checkpoint|ctranslate2|hidden|\.env', err)
+
+_WRITE_EVENTS = ('os.rename', 'os.remove', 'os.rmdir', 'os.mkdir', 'os.symlink', 'os.link', 'os.truncate', 'os.chmod', 'os.utime')
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_read_only = []  # folders nothing may write into: see `read_only`
+
+def _refuse_writes(event:str, args:tuple):
+    "An audit hook: writing into a folder of `_read_only` fails as on a read-only file system"
+    if not _read_only or (event != 'open' and event not in _WRITE_EVENTS): return
+    paths = ([args[0]] if (args[2] or 0) & _WRITE_FLAGS else []) if event == 'open' else args
+    for p in paths:
+        if isinstance(p, (str, bytes, os.PathLike)) and (os.path.abspath(os.fsdecode(p)) + os.sep).startswith(tuple(_read_only)):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), os.fsdecode(p))
+
+sys.addaudithook(_refuse_writes)
+
+@contextmanager
+def read_only(folder:Path):
+    "`folder` read-only while inside: its modes, and the audit hook for root, whom modes do not stop"
+    paths = [folder, *folder.rglob('*')]
+    modes = {p: p.stat().st_mode for p in paths}
+    for p in paths: p.chmod(modes[p] & ~0o222)
+    _read_only.append(str(folder.absolute()) + os.sep)
+    try: yield
+    finally:
+        _read_only.remove(str(folder.absolute()) + os.sep)
+        for p in paths: p.chmod(modes[p])
+
+def test_push_a_read_only_bot(tmp_path, online, hub, capsys):
+    bot = tiny_bot(tmp_path/'alice')
+    with read_only(bot):
+        with pytest.raises(OSError): (bot/'README.md').write_text('a card')  # it really is read-only
+        url = push(bot, 'someone/alice', token='hf_x', endpoint=hub.url)
+    assert url == f'{hub.url}/someone/alice' and hub.files['model.safetensors'] == (bot/'model.safetensors').read_bytes()
+    assert "model='someone/alice'" in hub.files['README.md'].decode() and not (bot/'README.md').exists()
+    assert 'is left as it was' in capsys.readouterr().err
 
 def test_push_errors(tmp_path, online, monkeypatch):
     bot = tiny_bot(tmp_path/'alice')
@@ -131,6 +194,10 @@ def test_push_errors(tmp_path, online, monkeypatch):
     finally: hub.shutdown()
     assert 'hf_secret' not in str(e.value)
     with pytest.raises(HuggingTweetsError, match='Could not reach'): push(bot, 'someone/alice', token='hf_x', endpoint='http://127.0.0.1:9')
+    snapshot = tiny_bot(tmp_path/'snapshot')  # weights that are links, as in a Hub cache snapshot
+    (snapshot/'model.safetensors').rename(tmp_path/'blob'); (snapshot/'model.safetensors').symlink_to(tmp_path/'blob')
+    with pytest.raises(HuggingTweetsError, match='no weights of its own'):
+        push(snapshot, 'someone/alice', token='hf_x', endpoint='http://127.0.0.1:9')
     monkeypatch.setattr(huggingface_hub.constants, 'HF_HUB_OFFLINE', True)
     with pytest.raises(HuggingTweetsError, match='offline mode'): push(bot, 'someone/alice', token='hf_x')
 
