@@ -13,6 +13,7 @@ from .core import BOTS_DIR, PROMPT, HuggingTweetsError, hub_repo_id
 from .sources import download
 from .dataset import MAX_ACCOUNTS, clean_account, build_dataset, save_plots
 from .train import train
+from .botfolder import check_bot_folder
 from .card import finish_bot
 
 # %% ../nbs/07_bot.ipynb #d4bc59f0
@@ -40,13 +41,13 @@ def train_bot(accounts:list,           # `CleanAccount`s from `gather`
               bots_dir:Path|None=None, # where bots go when `out_dir` is None; `bots` when None
               valid_pct=0.1,           # share of posts held out for evaluation and the copy check
               seed=42,                 # seed of the split and the training
-              **train_options,         # options for `train`: base_model, method, epochs, max_minutes, wandb, resume, callbacks, stop
+              **train_options,         # options for `train`: base_model, method, epochs, max_minutes, wandb, resume, callbacks, stop, force
              )->Path:                  # the bot folder
-    "Build the dataset of `accounts` and fine-tune a bot on it"
+    "Build the dataset of `accounts`, fine-tune a bot on it and save the pictures of its data"
     ds = build_dataset(accounts, valid_pct=valid_pct, seed=seed)
-    out = bot_dir(ds.name, out_dir, bots_dir)
-    save_plots(accounts, out/'data')
-    return train(ds, out, seed=seed, **train_options)
+    bot = train(ds, bot_dir(ds.name, out_dir, bots_dir), seed=seed, **train_options)
+    save_plots(accounts, bot/'data')
+    return bot
 
 # %% ../nbs/07_bot.ipynb #3e58567b
 def make_bot(specs:list[str],         # one to three accounts, in any source syntax
@@ -57,10 +58,12 @@ def make_bot(specs:list[str],         # one to three accounts, in any source syn
              prompt=PROMPT,           # the prompt of the share image
              hub_id:str|None=None,    # push to this Hub repo when given
              seed=42,                 # seed of the split, training and samples
+             force=False,             # write into `out_dir` even if it is not a bot folder
              **train_options,         # options for `train`
             )->Path:                  # the finished bot folder
     "Gather posts, train a bot and finish it: the whole path in one call"
-    if hub_id: hub_repo_id(hub_id)  # a wrong id stops before the work, not after
-    bot = train_bot(gather(specs, refresh, max_posts, reading), out_dir, seed=seed, **train_options)
+    if hub_id: hub_repo_id(hub_id)  # a wrong id or folder stops before the work, not after
+    if out_dir: check_bot_folder(out_dir, force)
+    bot = train_bot(gather(specs, refresh, max_posts, reading), out_dir, seed=seed, force=force, **train_options)
     finish_bot(bot, prompt, seed, hub_id)
     return bot

@@ -6,8 +6,8 @@ Docs: https://huggingtweets.github.io/huggingtweets/cli.html.md"""
 
 # %% auto #0
 __all__ = ['console', 'ACCOUNTS', 'REFRESH', 'MAX_POSTS', 'TEXT_FIELD', 'TIME_FIELD', 'HANDLE', 'INCLUDE_PRIVATE', 'READING',
-           'JSON', 'SEED', 'ENGINE', 'command', 'arg', 'parser', 'main', 'download_cmd', 'train_cmd', 'generate_cmd',
-           'report_cmd', 'push_cmd', 'demo_cmd', 'app_cmd']
+           'JSON', 'SEED', 'FORCE', 'ENGINE', 'command', 'arg', 'parser', 'main', 'download_cmd', 'train_cmd',
+           'generate_cmd', 'report_cmd', 'push_cmd', 'demo_cmd', 'app_cmd']
 
 # %% ../nbs/08_cli.ipynb #bbbc7f51
 import argparse, json, os, sys, warnings
@@ -142,6 +142,9 @@ def _training_flags()->list:
             for k,(t,h,_) in TUNABLE.items()]
 
 # %% ../nbs/08_cli.ipynb #481b1aa0
+FORCE = arg('--force', action='store_true', help='write the bot into the -o folder even if it is not a bot folder: files with a '
+             "bot's names (README.md, config.json, data/, ...) are overwritten and checkpoints/ is deleted")
+
 def _hub_id(text:str)->str:
     "A Hub repo id checked as argparse parses it"
     try: return hub_repo_id(text)
@@ -160,16 +163,19 @@ def _hub_id(text:str)->str:
              help='W&B logging: online when logged in, offline otherwise (default: auto)'),
          arg('--resume', action='store_true', help='continue the unfinished training in the bot folder from its last good checkpoint'),
          arg('--restart', action='store_true', help="delete the checkpoints of an unfinished training in the bot folder and start again"),
+         FORCE,
          arg('--push-to-hub', metavar='NAMESPACE/NAME', default=None, type=_hub_id, help='publish the bot on the Hugging Face Hub'),
          arg('--seed', type=int, default=42, help='random seed (default: %(default)s)'))
 def train_cmd(args):
     "Download, clean and train: make a bot of one to three accounts"
     from huggingtweets.bot import train_bot
+    from huggingtweets.botfolder import check_bot_folder
     from huggingtweets.card import finish_bot
     from huggingtweets.hyperparameters import TUNABLE
+    if args.out: check_bot_folder(args.out, args.force)  # before any download
     opts = {k: getattr(args, k) for k in ['max_minutes', *TUNABLE] if getattr(args, k) is not None}
     bot = train_bot(_gather(args), args.out, seed=args.seed, base_model=args.base_model, method=args.method, wandb=args.wandb,
-                    resume=args.resume, restart=args.restart, **opts)
+                    resume=args.resume, restart=args.restart, force=args.force, **opts)
     finish_bot(bot, seed=args.seed, hub_id=args.push_to_hub)
     say(f'The bot is in {bot}: try `huggingtweets generate {bot}`')
 
@@ -237,18 +243,20 @@ def push_cmd(args):
 @command('huggingtweets demo --max-minutes 3',
          arg('-o', '--out', type=Path, default=BOTS_DIR/'demo', help='the bot folder (default: %(default)s)'),
          arg('--max-minutes', type=float, default=None, help='a time limit for the whole training (default: none)'),
-         arg('--prompt', default=PROMPT, help='how the samples start (default: %(default)r)'))
+         arg('--prompt', default=PROMPT, help='how the samples start (default: %(default)r)'), FORCE)
 def demo_cmd(args):
     "Make a bot of the bundled sample account, offline, on the embedded base model"
     from huggingtweets.bot import gather, train_bot
+    from huggingtweets.botfolder import check_bot_folder
     from huggingtweets.card import finish_bot
     from huggingtweets.generate import generate
     from huggingtweets.report import read_report
+    check_bot_folder(args.out, args.force)
     console.rule('[bold]1. Posts[/]: the bundled sample account (archive:sample)')
     accounts = gather(['archive:sample'])
     _print_report(_account_report(accounts[0]))
     console.rule('[bold]2. Training[/]: the embedded base model' + (f', {args.max_minutes:g} minutes at most' if args.max_minutes else ''))
-    bot = train_bot(accounts, args.out, max_minutes=args.max_minutes, wandb='disabled', restart=True)  # a demo starts afresh
+    bot = train_bot(accounts, args.out, max_minutes=args.max_minutes, wandb='disabled', restart=True, force=args.force)  # a demo starts afresh
     console.rule('[bold]3. Samples[/]')
     finish_bot(bot, args.prompt)
     samples = generate(bot, args.prompt, n=5, seed=0)

@@ -21,7 +21,7 @@ from transformers import PrinterCallback, Trainer, TrainerCallback, TrainingArgu
 from . import __version__
 from .core import HuggingTweetsError, say
 from .hyperparameters import TRAINING_DEFAULTS
-from .botfolder import write_bot
+from .botfolder import check_bot_folder, write_bot
 from .dataset import BotDataset
 from .models import EMBEDDED, base_info, idle_cores, load_base, precision, separator, tiny_base, train_device
 from .checkpoints import (AtomicCheckpoints, TrainSeconds, bot_lock, fingerprint, full_disk_is_clear,
@@ -209,17 +209,19 @@ def train(data:BotDataset,            # the posts to train on and the held-out o
           callbacks=(),               # `TrainerCallback`s, or functions for `ProgressReporter`
           stop:StopRequest|None=None, # ask it to end training early: `finish` writes the bot, `pause` keeps a checkpoint
           keep_checkpoints:bool=False,# keep `out_dir/checkpoints` after a finished run
+          force:bool=False,           # write into `out_dir` even if it is not a bot folder (`botfolder.check_bot_folder`)
           **hparams,                  # overrides of `defaults()`, e.g. `block_size=64`
          )->Path:                     # the bot folder
     "Fine-tune `base_model` on `data` and write the bot folder `out_dir`"
-    t_start = time.monotonic()
+    t_start, is_main = time.monotonic(), int(os.environ.get('RANK', 0)) == 0
+    if is_main: check_bot_folder(out_dir, force)
     if not data.train or not data.valid: raise HuggingTweetsError(
         f"Training needs posts to train on and held-out posts ({len(data.train)} and {len(data.valid)} given).")
     hp = _hyperparameters(method, epochs, max_minutes, seed, hparams)
     if hp['lr_scheduler'] not in SCHEDULES: raise HuggingTweetsError(
         f"Unknown learning-rate schedule {hp['lr_scheduler']!r}: use one of {', '.join(SCHEDULES)}.")
     run = _Run(data, Path(out_dir), hp, base_info(base_model), StopRequest() if stop is None else stop, keep_checkpoints)
-    mode, is_main = wandb_mode(wandb), int(os.environ.get('RANK', 0)) == 0
+    mode = wandb_mode(wandb)
     with bot_lock(run.out_dir, is_main), _threads_for_idle_cores(hp['device']) as threads:
         run.checkpoint, run.record = start_checkpoints(run.ckpt_dir, resume, restart, is_main=is_main,
             run=dict(hyperparameters=dict(hp, **run.base), data=fingerprint(data.train, data.valid)))

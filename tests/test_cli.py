@@ -27,6 +27,7 @@ def run(tmp_path):
 
 def test_train_makes_a_finished_bot_folder(run, tmp_path):
     tiny = tiny_base(tmp_path/'tiny')
+    (tmp_path/'bots'/'sample').mkdir(parents=True)  # an empty folder is a bot folder yet to be written
     code, out, err = run('train', 'archive:sample', '--base-model', tiny, '-o', 'bots/sample', '--max-tokens', 2048,
                          '--block-size', 16, '--batch-size', 4, '--learning-rate', 1e-2, '--wandb', 'disabled', '--seed', 1)
     assert code == 0, err[-3000:]
@@ -38,6 +39,54 @@ def test_train_makes_a_finished_bot_folder(run, tmp_path):
     hp = info['hyperparameters']  # the flags reached `train`
     assert (hp['block_size'], hp['batch_size'], hp['learning_rate']) == (16, 4, 1e-2) and info['train_tokens'] <= 2048
     assert "@crumbsandcomets's tweets" in (bot/'README.md').read_text()
+
+def _tree(folder:Path)->dict:
+    "Every file under `folder`, with its content"
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob('*') if p.is_file()}
+
+TINY = ('--max-tokens', 2048, '--block-size', 16, '--batch-size', 4, '--wandb', 'disabled')  # a tiny bot in seconds
+
+def test_train_never_overwrites_a_folder_that_is_not_a_bot(run, tmp_path):
+    "Issue 20: `train -o proj` deleted proj/checkpoints/ and overwrote proj/README.md, and exited 0; now only `--force` does"
+    tiny = tiny_base(tmp_path/'tiny')
+    proj = tmp_path/'proj'
+    (proj/'checkpoints').mkdir(parents=True)
+    (proj/'checkpoints'/'important.txt').write_text('x')
+    (proj/'README.md').write_text('notes')
+    before = _tree(proj)
+    for account in ('archive:sample', 'archive:no-such-archive.zip'):  # refused before any download: the missing archive is never read
+        code, out, err = run('train', account, '--base-model', tiny, '-o', 'proj', *TINY)
+        assert code == 1 and not out and err.count('\n') == 1, err[-3000:]
+        assert err.startswith('error: proj is not a bot folder (it holds checkpoints/, README.md): train into another folder, '
+                              'or add --force'), err
+    assert _tree(proj) == before
+    code, out, err = run('train', 'archive:sample', '--base-model', tiny, '-o', 'proj', '--force', *TINY)
+    assert code == 0, err[-3000:]
+    assert json.loads((proj/'huggingtweets.json').read_text())['base_model'] == str(tiny) and not (proj/'checkpoints').exists()
+    assert (proj/'README.md').read_text() != 'notes'  # forced: the bot's card
+    code, out, err = run('train', 'archive:sample', '--base-model', tiny, '-o', 'proj', '--seed', 2, *TINY)  # now a bot folder: trained again
+    assert code == 0, err[-3000:]
+    assert json.loads((proj/'huggingtweets.json').read_text())['hyperparameters']['seed'] == 2
+
+def test_train_and_demo_refuse_a_home_folder_a_file_and_a_default_folder_that_is_not_a_bot(run, tmp_path):
+    home = tmp_path/'home'
+    for d in ('.cache', 'Documents', 'Pictures'): (home/d).mkdir(parents=True)
+    for f in ('.bashrc', '.profile', 'todo.txt'): (home/f).write_text('mine')
+    taken = tmp_path/'bots'/'crumbsandcomets'  # where the sample account's bot goes by default
+    taken.mkdir(parents=True)
+    (taken/'notes.txt').write_text('mine')
+    (tmp_path/'bot.txt').write_text('mine')
+    tiny_base(tmp_path/'cache'/'models'/'SmolLM2-135M')  # should the refusals fail, the demo trains a tiny model for seconds
+    before = _tree(tmp_path)
+    for args in (['train', 'archive:sample', '-o', home, '--base-model', 'no-such-user/no-such-model'], ['demo', '-o', home]):
+        code, out, err = run(*args)
+        assert code == 1 and err.startswith(f'error: {home} is not a bot folder (it holds Documents/, Pictures/, todo.txt and 3 more)'), err[-3000:]
+    code, out, err = run('train', 'archive:sample', '-o', 'bot.txt', '--force')
+    assert code == 1 and err.startswith('error: bot.txt is a file, not a folder'), err[-3000:]
+    code, out, err = run('train', 'archive:sample', '--base-model', 'no-such-user/no-such-model')  # the folder is the error, not the model
+    last = err.splitlines()[-1]  # after the dataset's warning: the default folder is known once the dataset is built
+    assert code == 1 and last.startswith('error: bots/crumbsandcomets is not a bot folder (it holds notes.txt)'), err[-3000:]
+    assert _tree(tmp_path) == before
 
 def test_generate_prints_the_samples_and_who_wrote_them(run, tmp_path):
     tiny_bot(tmp_path/'alice')

@@ -253,3 +253,20 @@ def test_one_training_per_bot_folder(tiny, tmp_path):
     with FileLock(tmp_path/'bot'/'.huggingtweets.lock'):
         with pytest.raises(HuggingTweetsError, match='Another training is writing'):
             train(DATA, tmp_path/'bot', base_model=tiny, wandb='disabled', epochs=1, **FAST)
+
+def test_a_failed_start_leaves_a_folder_that_trains_again(tiny, tmp_path):
+    "A run that fails before its first step (a mistyped base model) leaves only its lock: the folder is still ours"
+    with pytest.raises(HuggingTweetsError, match='--base-model embedded'):
+        train(DATA, tmp_path/'bot', base_model='no-such-user/no-such-model', wandb='disabled', **FAST)
+    assert (tmp_path/'bot').exists() and not (tmp_path/'bot'/'huggingtweets.json').exists()
+    assert info(train(DATA, tmp_path/'bot', base_model=tiny, wandb='disabled', epochs=1, **FAST))['base_model'] == tiny
+
+def test_train_bot_refuses_a_folder_that_is_not_a_bot_before_writing_anything(tmp_path):
+    "The default folder `bots/NAME` is known once the dataset is built; nothing, not even the data's pictures, is written into it"
+    from huggingtweets.bot import gather, train_bot
+    taken = tmp_path/'bots'/'crumbsandcomets'  # the sample account's default bot folder
+    taken.mkdir(parents=True)
+    (taken/'notes.txt').write_text('mine')
+    with pytest.raises(HuggingTweetsError, match='bots/crumbsandcomets is not a bot folder \\(it holds notes.txt\\)'):
+        train_bot(gather(['archive:sample']), bots_dir=tmp_path/'bots', base_model='no-such-user/no-such-model', wandb='disabled')
+    assert [p.name for p in taken.iterdir()] == ['notes.txt']
