@@ -193,10 +193,10 @@ def _verdict(tried:list[dict], ref:Losses, n:int)->dict:
     if won: return dict(base, precision=won['precision'], smoothing=won['smoothing'], heldout_loss=won['heldout_loss'],
                         first_token_kl=won['first_token_kl'], reason=(f"int8 passed the check on {n} held-out posts "
                         f"({won['heldout_loss'] - ref.loss:+.3f} held-out loss, first token moved {won['first_token_kl']:.3f} nats)"))
-    worst = min(tried, key=lambda t: t['heldout_loss'])
+    best = min(tried, key=lambda t: t['heldout_loss'])
     return dict(base, precision='float32', smoothing=None, heldout_loss=round(ref.loss, 4), first_token_kl=0.,
-                reason=(f"int8 failed the check on {n} held-out posts (at best {worst['heldout_loss'] - ref.loss:+.3f} held-out loss, "
-                        f"first token moved {worst['first_token_kl']:.3f} nats; the limits are +{ENGINE_GUARD} and "
+                reason=(f"int8 failed the check on {n} held-out posts (at best {best['heldout_loss'] - ref.loss:+.3f} held-out loss, "
+                        f"first token moved {best['first_token_kl']:.3f} nats; the limits are +{ENGINE_GUARD} and "
                         f"{FIRST_TOKEN_GUARD}), so CTranslate2 writes in float32"))
 
 def _check(bot_dir:Path)->dict:
