@@ -270,11 +270,26 @@ def demo_cmd(args):
         (f'\nstyle report: {bot/"report.png"}' if report else ''))
 
 # %% ../nbs/08_cli.ipynb #3d172c4c
+def _port(text:str)->int:
+    "A TCP port, checked as argparse reads it"
+    try: n = int(text)
+    except ValueError: n = 0
+    if not 1 <= n <= 65535: raise argparse.ArgumentTypeError(f'{text} is not a port: give a whole number from 1 to 65535')
+    return n
+
+def _megabytes(text:str)->float:
+    "A size in megabytes above 0, finite, checked as argparse reads it"
+    try: mb = float(text)
+    except ValueError: mb = float('nan')
+    if not 0 < mb < float('inf'): raise argparse.ArgumentTypeError(  # nan fails both comparisons
+        f'{text} is not a size: give a number of megabytes above 0, such as 100')
+    return mb
+
 @command('huggingtweets app --port 8866',
-         arg('--port', type=int, default=8866, help='the port on 127.0.0.1 (default: %(default)s)'),
+         arg('--port', type=_port, default=8866, help='the port on 127.0.0.1 (default: %(default)s)'),
          arg('--open', action='store_true', help='open the page in a browser'),
          arg('--allow-local-files', action='store_true', help="let the page's accounts read this computer's files (archive:PATH, file:PATH)"),
-         arg('--max-upload-mb', type=float, default=100., help='the largest upload, in megabytes (default: %(default)g)'))
+         arg('--max-upload-mb', type=_megabytes, default=100., help='the largest upload, in megabytes (default: %(default)g)'))
 def app_cmd(args):
     "Serve the widget wizard as a local web app"
     from huggingtweets.appserver import serve

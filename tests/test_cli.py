@@ -150,3 +150,16 @@ def test_demo_makes_a_bot_of_the_sample_account(run, tmp_path):
     bot = tmp_path/'bots'/'demo'
     assert BOT_FILES <= {p.name for p in bot.iterdir()}
     assert json.loads((bot/'huggingtweets.json').read_text())['base_model'] == 'embedded'
+
+@pytest.mark.parametrize('args, said', [
+    (['--port', '70000'], 'argument --port: 70000 is not a port: give a whole number from 1 to 65535'),
+    (['--port', '0'], 'argument --port: 0 is not a port'),
+    (['--port', 'http'], 'argument --port: http is not a port'),
+    (['--max-upload-mb', 'nan'], 'argument --max-upload-mb: nan is not a size: give a number of megabytes above 0, such as 100'),
+    (['--max-upload-mb', '-5'], 'argument --max-upload-mb: -5 is not a size'),
+    (['--max-upload-mb', 'inf'], 'argument --max-upload-mb: inf is not a size'),
+    (['--max-upload-mb', '0'], 'argument --max-upload-mb: 0 is not a size')])
+def test_app_checks_its_numbers_as_they_enter(run, args, said):
+    code, out, err = run('app', *args)
+    assert code == 2 and said in err and 'Traceback' not in err and not out, err[-3000:]
+    assert err.strip().splitlines()[-1].startswith('huggingtweets app: error: argument')
