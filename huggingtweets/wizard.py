@@ -18,7 +18,7 @@ from .botfolder import bot_info
 from .sources import source_of
 from .wizard_parts import (SAMPLE_SPEC, LossHistory, account_html, account_note, check_local, duration, env_options,
                                         error_html, esc, failed_html, loss_png, message_html, place_spec, progress_text,
-                                        report_html, save_upload, summary_text, training_lock)
+                                        report_html, save_upload, summary_text, training_lock, UploadSession)
 
 # %% ../nbs/09_wizard.ipynb #703a30f1
 def credit(accounts:list[dict], # the bot's accounts, as in `huggingtweets.json`
@@ -90,7 +90,7 @@ class Wizard:
                 ):
         self.base_model, self.method, self.epochs, self.bots_dir = base_model, method, epochs, bots_dir
         self.wandb, self.max_posts, self.seed = wandb, max_posts, seed
-        self.allow_local_files, self.max_upload_mb, self._uploads = allow_local_files, max_upload_mb, set()
+        self.allow_local_files, self.max_upload_mb, self._uploads, self._upload_session = allow_local_files, max_upload_mb, set(), None
         self.accounts, self.bot, self.samples, self.cancelled = [], None, None, False
         self._stop, self._thread, self._busy = None, None, False  # `_stop`: the `StopRequest` of the training running
         self.widget = W.VBox([W.HTML(_CSS + _INTRO), self._accounts_step(specs), self._train_step(max_minutes),
@@ -215,12 +215,21 @@ def _on_upload(self:Wizard, change):
     "Save an uploaded archive, put it into an account field, and drop its bytes from memory"
     if not change['new']: return
     try:
-        path = save_upload(change['new'][0], max_mb=self.max_upload_mb)
+        self._upload_session = self._upload_session or UploadSession()
+        path = save_upload(change['new'][0], self._upload_session.path, max_mb=self.max_upload_mb)
         self._uploads.add(str(path))
         for f,v in zip(self.fields, place_spec([f.value for f in self.fields], f'archive:{path}')): f.value = v
+        self._drop_unused_uploads()
         self.accounts_out.value = message_html(f'Saved {path.name}; press "Download posts" to read it.', 'ok')
     except Exception as e: self.accounts_out.value = error_html(e)
     finally: self.upload.value = ()
+
+@patch
+def _drop_unused_uploads(self:Wizard):
+    "Delete the uploads that no account field names any more"
+    named = {f.value.strip().removeprefix('archive:') for f in self.fields}
+    for p in self._uploads - named:
+        Path(p).unlink(missing_ok=True); self._uploads.discard(p)
 
 # %% ../nbs/09_wizard.ipynb #6b752459
 @patch

@@ -6,11 +6,12 @@ Docs: https://huggingtweets.github.io/huggingtweets/wizard_parts.html.md"""
 
 # %% auto #0
 __all__ = ['SAMPLE_SPEC', 'esc', 'message_html', 'error_html', 'account_note', 'account_html', 'failed_html', 'save_upload',
-           'upload_limit', 'too_big', 'place_spec', 'local_path', 'check_local', 'duration', 'progress_text',
-           'LossHistory', 'loss_png', 'training_lock', 'summary_text', 'report_html', 'env_options', 'upload_guard']
+           'upload_limit', 'too_big', 'place_spec', 'local_path', 'check_local', 'UploadSession', 'sweep_uploads',
+           'duration', 'progress_text', 'LossHistory', 'loss_png', 'training_lock', 'summary_text', 'report_html',
+           'env_options', 'upload_guard']
 
 # %% ../nbs/09b_wizard_parts.ipynb #dd9df8d0
-import html, json, os, traceback
+import html, json, os, shutil, tempfile, traceback, weakref
 from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
@@ -66,7 +67,7 @@ def failed_html(spec:str,         # the account as typed
 
 # %% ../nbs/09b_wizard_parts.ipynb #5cc4094f
 def save_upload(upload:dict,            # one file from a `FileUpload` widget's value: `name` and `content`
-                folder:Path|None=None,  # where to write; the cache's `uploads` folder when None
+                folder:Path|None=None,  # where to write: the wizard's `UploadSession`; the cache's `uploads` folder when None
                 max_mb:float|None=None, # refuse files over this many megabytes (None: no limit)
                )->Path:                 # the written file
     "Write an uploaded export (an X or Mastodon archive's zip, a Bluesky `.car`) to disk"
@@ -119,6 +120,47 @@ def check_local(spec:str,      # an account, as typed
         f"{spec}: this app reads no files of the computer it runs on. Upload your X archive instead (whoever "
         "started the app can allow files: huggingtweets app --allow-local-files).")
 
+# %% ../nbs/09b_wizard_parts.ipynb #747403a2
+def _lock(f):
+    "Lock the open file `f` without waiting: an `OSError` when another holds it"
+    if os.name == 'nt':
+        import msvcrt; f.seek(0); msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl; fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+class UploadSession:
+    "A wizard's own folder of uploads inside `root`: deleted when the session is closed, collected or its process ends"
+    def __init__(self, root:Path|None=None): # the folder of all sessions; the cache's `uploads` when None
+        root = Path(root or cache_dir('uploads'))
+        root.mkdir(parents=True, exist_ok=True)
+        sweep_uploads(root)
+        self.path = Path(tempfile.mkdtemp(prefix='session-', dir=root))
+        self._held = open(self.path/'.lock.new', 'a+')
+        _lock(self._held)
+        os.replace(self.path/'.lock.new', self.path/'.lock')
+        self._done = weakref.finalize(self, _remove_session, self.path, self._held)
+
+    def close(self):
+        "Delete the folder and what was uploaded to it"
+        self._done()
+
+def _remove_session(path:Path, held, rmtree=shutil.rmtree):  # `rmtree` bound now: at exit, globals may be gone
+    "Delete a session's folder, then let go of its lock"
+    rmtree(path, ignore_errors=True)
+    held.close()
+
+def sweep_uploads(root:Path, # the folder of all sessions
+                 )->list[Path]: # the folders deleted
+    "Delete the folders of upload sessions whose process ended: those whose `.lock` nobody holds"
+    gone = []
+    for d in Path(root).glob('session-*'):
+        try:
+            with open(d/'.lock', 'r+') as f:
+                _lock(f)
+                shutil.rmtree(d, ignore_errors=True); gone.append(d)
+        except OSError: pass  # held by a live session, or not a session's folder
+    return gone
+
 # %% ../nbs/09b_wizard_parts.ipynb #b8e856b0
 def duration(seconds:float|None, # a number of seconds, or None when not known yet
             )->str:
@@ -163,13 +205,6 @@ def loss_png(history:LossHistory, # the losses so far
     buf = BytesIO(); fig.savefig(buf, format='png'); return buf.getvalue()
 
 # %% ../nbs/09b_wizard_parts.ipynb #6dbe47da
-def _lock(f):
-    "Lock the open file `f` without waiting: an `OSError` when another holds it"
-    if os.name == 'nt':
-        import msvcrt; f.seek(0); msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
-    else:
-        import fcntl; fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-
 @contextmanager
 def training_lock(path:Path, # the lock file, made when missing
                  ):
