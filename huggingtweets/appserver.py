@@ -74,15 +74,21 @@ def _term_as_ctrl_c():
 def serve(port=8866,              # the port to listen on, on 127.0.0.1
           open_browser=False,     # open the page in a browser
           allow_local_files=False,# let accounts read this computer's files (`archive:PATH`, `file:PATH`)
+          allow_local_network=False, # let the app send requests to this computer and its network (a test server)
           max_upload_mb=100.,     # the largest upload
           **config,               # more `app_config` settings: `max_pages`, `idle_seconds`
          )->int:                  # Voilà's exit code
     "Serve the wizard as a local web app with Voilà until Ctrl-C"
+    if not (isinstance(port, int) and 1 <= port <= 65535): raise HuggingTweetsError(
+        f"{port!r} is not a port: give a whole number from 1 to 65535 (huggingtweets app --port N).")
+    if not 0 < max_upload_mb < float('inf'): raise HuggingTweetsError(
+        f"{max_upload_mb!r} is not a size: give a number of megabytes above 0 (huggingtweets app --max-upload-mb N).")
     if not port_free(port): raise HuggingTweetsError(
         f"Port {port} on 127.0.0.1 is in use: stop what runs there, or choose another port (huggingtweets app --port N).")
     token = secrets.token_urlsafe(24)
     env = {**os.environ, 'HUGGINGTWEETS_BOTS_DIR': os.environ.get('HUGGINGTWEETS_BOTS_DIR') or str(BOTS_DIR.resolve()),
            'JUPYTER_TOKEN': token, 'HUGGINGTWEETS_ALLOW_LOCAL_FILES': '1' if allow_local_files else '0',
+           'HUGGINGTWEETS_ALLOW_LOCAL_NETWORK': '1' if allow_local_network else '0',
            'HUGGINGTWEETS_MAX_UPLOAD_MB': str(max_upload_mb)}
     url = f'http://127.0.0.1:{port}/?token={token}'
     with tempfile.TemporaryDirectory(prefix='huggingtweets-app-') as conf:

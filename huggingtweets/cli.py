@@ -289,11 +289,14 @@ def _megabytes(text:str)->float:
          arg('--port', type=_port, default=8866, help='the port on 127.0.0.1 (default: %(default)s)'),
          arg('--open', action='store_true', help='open the page in a browser'),
          arg('--allow-local-files', action='store_true', help="let the page's accounts read this computer's files (archive:PATH, file:PATH)"),
+         arg('--allow-local-network', action='store_true', help="let the app send requests to this computer and its network "
+             "(a Mastodon test server on localhost); by default it sends them to public servers only"),
          arg('--max-upload-mb', type=_megabytes, default=100., help='the largest upload, in megabytes (default: %(default)g)'))
 def app_cmd(args):
     "Serve the widget wizard as a local web app"
     from huggingtweets.appserver import serve
-    serve(args.port, args.open, allow_local_files=args.allow_local_files, max_upload_mb=args.max_upload_mb)
+    serve(args.port, args.open, allow_local_files=args.allow_local_files, allow_local_network=args.allow_local_network,
+          max_upload_mb=args.max_upload_mb)
 
 # %% ../nbs/08_cli.ipynb #ffec41ba
 if __name__ == '__main__': sys.exit(main())

@@ -16,7 +16,7 @@ from fastcore.basics import patch
 from .core import BOTS_DIR, PROMPT
 from .botfolder import bot_info
 from .sources import source_of
-from .wizard_parts import (SAMPLE_SPEC, LossHistory, account_html, account_note, check_local, duration, env_options,
+from .wizard_parts import (SAMPLE_SPEC, LossHistory, account_html, account_note, block_local_network, check_local, check_network, duration, env_options,
                                         error_html, esc, failed_html, loss_png, message_html, place_spec, progress_text,
                                         report_html, save_upload, summary_text, training_lock, UploadSession)
 
@@ -86,12 +86,15 @@ class Wizard:
                  max_posts=None,             # the most posts per account: all of a file or archive, the API's limit from a network
                  seed=42,                    # seed of the split and training
                  allow_local_files=True,     # read `archive:PATH` and `file:PATH`; else only the sample and uploads
+                 allow_local_network=True,   # send requests to this computer's network; else, for this process, public servers only
                  max_upload_mb:float|None=None, # the largest upload in megabytes (None: no limit)
                 ):
         self.base_model, self.method, self.epochs, self.bots_dir = base_model, method, epochs, bots_dir
         self.wandb, self.max_posts, self.seed = wandb, max_posts, seed
         self.allow_local_files, self.max_upload_mb, self._uploads, self._upload_session = allow_local_files, max_upload_mb, set(), None
         self.accounts, self.bot, self.samples, self.cancelled = [], None, None, False
+        self.allow_local_network = allow_local_network
+        if not allow_local_network: block_local_network()
         self._stop, self._thread, self._busy = None, None, False  # `_stop`: the `StopRequest` of the training running
         self.widget = W.VBox([W.HTML(_CSS + _INTRO), self._accounts_step(specs), self._train_step(max_minutes),
                               self._samples_step()]).add_class('ht-wizard')
@@ -202,6 +205,7 @@ def download(self:Wizard)->list:
             self.accounts_out.value = message_html(f'Downloading the posts of {spec} ({i + 1} of {len(specs)})…') + ''.join(cards)
             try:
                 if not self.allow_local_files: check_local(spec, self._uploads)
+                if not self.allow_local_network: check_network(spec)
                 [a] = gather([spec], max_posts=self.max_posts)
                 cards.append(account_html(a)); self.accounts.append(a); ok &= account_note(a)[1]
             except Exception as e: cards.append(failed_html(spec, e)); ok = False

@@ -6,12 +6,12 @@ Docs: https://huggingtweets.github.io/huggingtweets/wizard_parts.html.md"""
 
 # %% auto #0
 __all__ = ['SAMPLE_SPEC', 'esc', 'message_html', 'error_html', 'account_note', 'account_html', 'failed_html', 'save_upload',
-           'upload_limit', 'too_big', 'place_spec', 'local_path', 'check_local', 'UploadSession', 'sweep_uploads',
-           'duration', 'progress_text', 'LossHistory', 'loss_png', 'training_lock', 'summary_text', 'report_html',
-           'env_options', 'upload_guard']
+           'upload_limit', 'too_big', 'place_spec', 'local_path', 'check_local', 'public_ip', 'check_network',
+           'block_local_network', 'UploadSession', 'sweep_uploads', 'duration', 'progress_text', 'LossHistory',
+           'loss_png', 'training_lock', 'summary_text', 'report_html', 'env_options', 'upload_guard']
 
 # %% ../nbs/09b_wizard_parts.ipynb #dd9df8d0
-import html, json, os, shutil, tempfile, traceback, weakref
+import html, ipaddress, json, os, re, shutil, socket, tempfile, threading, traceback, weakref
 from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
@@ -119,6 +119,62 @@ def check_local(spec:str,      # an account, as typed
     if (path := local_path(spec)) is not None and path not in allowed: raise HuggingTweetsError(
         f"{spec}: this app reads no files of the computer it runs on. Upload your X archive instead (whoever "
         "started the app can allow files: huggingtweets app --allow-local-files).")
+
+# %% ../nbs/09b_wizard_parts.ipynb #f52d60a4
+def public_ip(address:str)->bool:
+    "Whether `address` is a public internet address: not private, loopback, link-local, shared, reserved or multicast"
+    ip = ipaddress.ip_address(address.split('%')[0])
+    if ip.version == 6 and ip.ipv4_mapped: ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+def _addresses(host:str, port:int)->list[tuple]:
+    "Every address `host` resolves to, as `getaddrinfo` gives them"
+    try: return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as e: raise OSError(f'could not resolve {host}: {e}') from None
+
+def _host_port(server:str)->tuple[str, int]:
+    "The host and port of a server as an account names it: `host`, `host:port`, `[v6]:port`, a bare `v6`"
+    if server.count(':') > 1 and not server.startswith('['): return server.strip(), 443
+    m = re.fullmatch(r'\[?(.*?)\]?(?::(\d+))?', server.strip())
+    return m[1], int(m[2] or 443)
+
+def check_network(spec:str, # an account, as typed
+                 ):
+    "Refuse an account whose server is not on the public internet: the web app sends nothing to this computer's network"
+    try: acct = parse_account(spec)
+    except HuggingTweetsError: return  # the download says what is wrong with it
+    if acct.source != 'mastodon': return  # the other sources' servers are fixed
+    host, port = _host_port(acct.server)
+    try: bad = [a[4][0] for a in _addresses(host, port) if not public_ip(a[4][0])]
+    except OSError: return  # the download says it cannot reach the server
+    if bad: raise HuggingTweetsError(
+        f"{spec}: {host} is on this computer or its private network ({bad[0]}), and this app sends requests only to public "
+        "servers. Name the account's public server (whoever started the app can allow local servers: huggingtweets app "
+        "--allow-local-network).")
+
+# %% ../nbs/09b_wizard_parts.ipynb #fc850a6b
+_BLOCKED = threading.Event()  # set: connections go to public addresses only
+
+def _public_connection(address, *args, **kwargs):
+    "urllib3's `create_connection`, to the checked public addresses of the host only"
+    host, port = address
+    if not _BLOCKED.is_set(): return _create_connection(address, *args, **kwargs)
+    checked = [a[4][0] for a in _addresses(host, port)]
+    if not all(public_ip(a) for a in checked): raise ConnectionRefusedError(
+        f'{host} is on this computer or its private network, and this app sends requests only to public servers')
+    for i,a in enumerate(checked):
+        try: return _create_connection((a, port), *args, **kwargs)
+        except OSError:
+            if i == len(checked) - 1: raise
+
+def block_local_network(block=True, # False: lift the block (for tests)
+                       ):
+    "From now on, every connection `requests` opens in this process goes to public addresses only"
+    from urllib3.util import connection
+    global _create_connection
+    if connection.create_connection is not _public_connection:
+        _create_connection, connection.create_connection = connection.create_connection, _public_connection
+    _BLOCKED.set() if block else _BLOCKED.clear()
 
 # %% ../nbs/09b_wizard_parts.ipynb #747403a2
 def _lock(f):
@@ -245,6 +301,7 @@ _ENV = dict(base_model=('HUGGINGTWEETS_BASE_MODEL', str), method=('HUGGINGTWEETS
             epochs=('HUGGINGTWEETS_EPOCHS', float), max_minutes=('HUGGINGTWEETS_MAX_MINUTES', float),
             bots_dir=('HUGGINGTWEETS_BOTS_DIR', str), wandb=('HUGGINGTWEETS_WANDB', str),
             max_posts=('HUGGINGTWEETS_MAX_POSTS', int), allow_local_files=('HUGGINGTWEETS_ALLOW_LOCAL_FILES', _yes),
+            allow_local_network=('HUGGINGTWEETS_ALLOW_LOCAL_NETWORK', _yes),
             max_upload_mb=('HUGGINGTWEETS_MAX_UPLOAD_MB', float))
 
 def env_options(environ:dict|None=None, # the environment; `os.environ` when None

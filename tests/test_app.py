@@ -263,10 +263,11 @@ def test_strangers_are_refused(app):
         import psutil  # the kernel runs without the token
         [k] = [p for p in psutil.process_iter(['cmdline']) if f'kernel-{kid}.json' in ' '.join(p.info['cmdline'] or [])]
         assert 'JUPYTER_TOKEN' not in k.environ() and k.environ()['HUGGINGTWEETS_ALLOW_LOCAL_FILES'] == '0'
+        assert k.environ()['HUGGINGTWEETS_ALLOW_LOCAL_NETWORK'] == '0'
     finally: page.close()
 
 def test_local_files_and_second_training_refused(app):
-    "The app reads no local file unless allowed, and trains one bot at a time across its pages"
+    "The app reads no local file and sends no request to this computer unless allowed, and trains one bot at a time"
     url, bots = app
     from huggingtweets.wizard_parts import training_lock
     page = Page(url)
@@ -274,6 +275,10 @@ def test_local_files_and_second_training_refused(app):
         page.type('Account 1', f'file:{ROOT}/README.md')
         page.click('Download posts'); page.wait_for('class="ht-msg ht-error"')
         assert f'file:{ROOT}/README.md: this app reads no files of the computer it runs on' in page.html()
+        port = url.split(':')[2].split('/')[0]  # the app's own port: a server on this computer
+        page.type('Account 1', f'@x@127.0.0.1:{port}'); page.forget()
+        page.click('Download posts'); page.wait_for('class="ht-msg ht-error"')
+        assert 'is on this computer or its private network (127.0.0.1)' in page.html(), page.html()[-2000:]
         page.type('Account 1', 'archive:sample'); page.forget()
         page.click('Download posts'); page.wait_for('<td>Tweets kept</td>')
         with training_lock(bots/'.training.lock'):  # this test's process trains, as another page's kernel would

@@ -467,3 +467,23 @@ def test_mastodon_archive(outbox, actor, as_zip, inside, private):
         got = outcome(read_mastodon_archive, root, None, private)
         if got: assert outcome(read_archive, root, None, private) == got
     if got: profile_ok(got[0]); well_formed(got[1]); assert got[0].handle
+
+
+# ---------------------------------------------------------------- the web app's servers (issue 20)
+
+from huggingtweets.wizard_parts import check_network
+
+PRIVATE = ['10.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '0.0.0.0/8',
+           '::1/128', 'fc00::/7', 'fe80::/64']  # IPv6 both bracketed and bare
+
+@settings(max_examples=examples(60))
+@given(st.sampled_from(PRIVATE).flatmap(lambda n: st.ip_addresses(network=n)), st.one_of(st.none(), st.integers(1, 65535)))
+def test_the_app_sends_nothing_to_a_private_server(ip, port):
+    "A Mastodon account on any address of this computer or its network is refused, before any request, in one line"
+    host = f'[{ip}]' if ip.version == 6 and port is not None else str(ip)
+    server = host if port is None else f'{host}:{port}'
+    try: check_network(f'@x@{server}')
+    except HuggingTweetsError as e:
+        assert 'is on this computer or its private network' in str(e) and '\n' not in str(e); return
+    from huggingtweets.sources import parse_account  # only an account the sources refuse anyway gets through
+    with pytest.raises(HuggingTweetsError): parse_account(f'@x@{server}')
