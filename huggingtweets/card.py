@@ -7,7 +7,7 @@ Docs: https://huggingtweets.github.io/huggingtweets/card.html.md"""
 # %% auto #0
 __all__ = ['DEMO_URL', 'DOCS_URL', 'PIPELINE_IMG', 'ORIGINAL_URL', 'W', 'H', 'BLUE', 'INK', 'GREY', 'LINE', 'BG', 'display_name',
            'profile_url', 'initials', 'avatar_color', 'avatar_url', 'avatar_block', 'card_text', 'write_card',
-           'avatar_image', 'predictions_image', 'finish_bot', 'bot_files', 'push']
+           'avatar_image', 'predictions_image', 'finish_bot', 'bot_files', 'own_posts', 'check_may_publish', 'push']
 
 # %% ../nbs/06_card.ipynb #4c2a3ebe
 import colorsys, hashlib, html, json, math, os, posixpath, re, sys, unicodedata, warnings, zlib
@@ -112,8 +112,9 @@ def _whose(meta:dict)->str:
 def _front_matter(thumbnail:str)->str:
     return f'---\nlanguage: en\nthumbnail: {thumbnail}\ntags:\n- huggingtweets\nwidget:\n- text: "{PROMPT}"\n---'
 
-def _intro()->str:
-    return (f"I am a bot made with [huggingtweets]({REPO_URL}).\n\n"
+def _intro(meta:dict)->str:
+    return (f"I am an AI bot made with [huggingtweets]({REPO_URL}) from {_whose(meta)}. What I write is generated: "
+            f"it was never written by {_handles(meta)}, and must not be passed off as theirs.\n\n"
             f"Make a bot of your own favourite account with [the demo]({DEMO_URL})!")
 
 def _how()->str:
@@ -156,12 +157,30 @@ def _usage(model:str)->str:
             f"```python\nfrom transformers import pipeline\ngenerator = pipeline('text-generation',\n"
             f"                     model={model!r})\ngenerator({PROMPT!r}, num_return_sequences=5)\n```")
 
+def _handles(meta:dict)->str:
+    "'@alice' or '@alice and @bob'"
+    return ' and '.join(f"@{_esc(a['handle'])}" for a in meta['accounts'])
+
+def _out_of_scope(meta:dict)->str:
+    people = _handles(meta)
+    return ("## Out-of-scope use\n\n"
+            f"This bot imitates {people}, real or not, whose {_noun(meta['accounts'])} it learned from. Do not use it to "
+            f"impersonate {people} or anyone else: never post what it writes as theirs, from an account that could be "
+            "taken for theirs, or without saying that an AI bot wrote it. Do not use it to deceive (made-up quotes, "
+            "news or endorsements), to harass or target anyone, or to put words in a person's mouth. Mark an account "
+            "that posts its samples as automated: Mastodon's `bot` flag, Bluesky's `bot` label, X's automated account label.")
+
 def _limits(meta:dict)->str:
     name, url = _esc(meta.get('base_model_name') or meta['base_model']), meta.get('base_model_url')
     same = f'[the same limitations and biases as {name}]({url})' if url else f'the same limitations and biases as {name}'
-    return (f"## Limitations and bias\n\nThe model has {same}, the model it was fine-tuned from.\n\n"
+    return (f"## Bias, risks and limitations\n\nThe model has {same}, the model it was fine-tuned from.\n\n"
             f"On top of those, the {_noun(meta['accounts'])} it learned from shape what it writes: their topics, "
-            "opinions and biases come back in its samples, which are made up and never written by the account.")
+            f"opinions and biases come back in its samples. Every sample is generated: none was written by "
+            f"{_handles(meta)}, and none must be passed off as theirs. It can make up facts, and say things "
+            "about real people that are false or hurtful, in a voice that sounds like someone real. Whoever "
+            "publishes a bot of someone else's posts should have that person's consent (the "
+            "[Hugging Face content policy](https://huggingface.co/content-policy) asks for it when a model is trained "
+            "mostly on one person's data).")
 
 def _about()->str:
     return (f"## About\n\n*Built with [huggingtweets]({REPO_URL})*\n\n"
@@ -202,8 +221,8 @@ def card_text(bot_dir:str|Path, # a bot folder
     meta = bot_info(bot_dir)
     thumb = f'https://huggingface.co/{hub_id}/resolve/main/predictions.png' if hub_id else 'predictions.png'
     model = hub_id or str(bot_dir)  # the folder as the user named it: no absolute path of their machine
-    parts = [_front_matter(thumb), avatar_block(meta), _intro(), _how(), _data(meta), _procedure(meta),
-             _closeness(bot_dir, meta), _usage(model), _limits(meta), _about()]
+    parts = [_front_matter(thumb), avatar_block(meta), _intro(meta), _how(), _data(meta), _procedure(meta),
+             _closeness(bot_dir, meta), _usage(model), _out_of_scope(meta), _limits(meta), _about()]
     return '\n\n'.join(p for p in parts if p) + '\n'
 
 def write_card(bot_dir:str|Path, # a bot folder
@@ -353,15 +372,16 @@ def finish_bot(bot_dir:str|Path,         # a trained bot folder
                prompt:str=PROMPT,        # the prompt of the share image
                seed:int|None=42,         # makes the samples and the report repeatable; None for new samples each time
                hub_id:str|None=None,     # push the bot to this Hub repo, e.g. `me/alice-bot`
+               may_publish=False,        # for the push: the posts are yours, or their author agreed
               )->Samples:                # the three samples shown
     "Finish a trained bot: samples, share image, style report, W&B logs (when it has a run), model card, and push when asked"
-    if hub_id: hub_repo_id(hub_id)  # before any work
+    if hub_id: hub_repo_id(hub_id); check_may_publish(bot_dir, may_publish)  # before any work
     samples = generate(bot_dir, prompt, n=3, seed=seed)
     predictions_image(bot_dir, prompt, samples)
     report = _report(bot_dir, seed)
     _log_to_run(bot_info(bot_dir), samples, report)
     write_card(bot_dir, hub_id)
-    if hub_id: push(bot_dir, hub_id)
+    if hub_id: push(bot_dir, hub_id, may_publish=may_publish)
     return samples
 
 # %% ../nbs/06_card.ipynb #a1c3e5f7
@@ -436,18 +456,37 @@ def _say_uploads(uploads:dict, repo_id:str):
     lines = [f'  {k:<{max(map(len, sizes))}}  {_size(v):>8}' for k,v in sizes.items()]
     print(f'Pushing {len(sizes)} files ({_size(sum(sizes.values()))}) to {repo_id}:', *lines, sep='\n', file=sys.stderr, flush=True)
 
+# %% ../nbs/06_card.ipynb #69d509b7
+def own_posts(meta:dict, # a bot's `huggingtweets.json`
+             )->bool:
+    "Whether every account's posts came from its owner's own X archive"
+    return all(a.get('source') == 'archive' for a in meta['accounts'])
+
+def check_may_publish(bot_dir:str|Path, # a bot folder
+                      may_publish=False, # the pusher says they may publish a bot of these posts
+                     ):
+    "Refuse to publish a bot of someone else's posts unless the pusher said they may"
+    meta = bot_info(bot_dir)
+    if may_publish or own_posts(meta): return
+    people = ' and '.join('@' + a['handle'] for a in meta['accounts'])
+    raise HuggingTweetsError(
+        f"{bot_dir} imitates {people}, whose posts are not from your own X archive: publish it only if the posts are yours "
+        f"or {people} agreed. If so, say it: huggingtweets push --i-may-publish (in code, may_publish=True).")
+
 # %% ../nbs/06_card.ipynb #a1c3e5fe
 def push(bot_dir:str|Path,     # a bot folder
          repo_id:str,          # NAMESPACE/NAME of the Hub model repo
          token:str|None=None,  # a Hub token with write access; else `HF_TOKEN` or the user's login
          private:bool=False,   # create the repo private
          endpoint:str|None=None, # the Hub's address; `HF_ENDPOINT` or huggingface.co when None
+         may_publish=False,    # the posts are yours, or their author agreed (`check_may_publish`)
         )->str:                # the repo's URL
     "Upload the bot's own files (`bot_files`) and its card with the Hub id to the Hugging Face Hub"
     from huggingface_hub import CommitOperationAdd, HfApi, get_token, constants
     from huggingface_hub.errors import HfHubHTTPError
     hub_repo_id(repo_id)
     name, bot_dir = bot_info(bot_dir)['name'], Path(bot_dir)
+    check_may_publish(bot_dir, may_publish)
     if constants.is_offline_mode(): raise HuggingTweetsError(
         f"Cannot push {repo_id}: Hugging Face Hub offline mode is on (HF_HUB_OFFLINE). Unset it when you are online.")
     token = token or get_token()

@@ -165,6 +165,7 @@ def _hub_id(text:str)->str:
          arg('--restart', action='store_true', help="delete the checkpoints of an unfinished training in the bot folder and start again"),
          FORCE,
          arg('--push-to-hub', metavar='NAMESPACE/NAME', default=None, type=_hub_id, help='publish the bot on the Hugging Face Hub'),
+         arg('--i-may-publish', action='store_true', help='for --push-to-hub: the posts are yours, or their author agreed'),
          arg('--seed', type=int, default=42, help='random seed (default: %(default)s)'))
 def train_cmd(args):
     "Download, clean and train: make a bot of one to three accounts"
@@ -176,7 +177,7 @@ def train_cmd(args):
     opts = {k: getattr(args, k) for k in ['max_minutes', *TUNABLE] if getattr(args, k) is not None}
     bot = train_bot(_gather(args), args.out, seed=args.seed, base_model=args.base_model, method=args.method, wandb=args.wandb,
                     resume=args.resume, restart=args.restart, force=args.force, **opts)
-    finish_bot(bot, seed=args.seed, hub_id=args.push_to_hub)
+    finish_bot(bot, seed=args.seed, hub_id=args.push_to_hub, may_publish=args.i_may_publish)
     say(f'The bot is in {bot}: try `huggingtweets generate {bot}`')
 
 # %% ../nbs/08_cli.ipynb #71287da1
@@ -233,11 +234,13 @@ def report_cmd(args):
 # %% ../nbs/08_cli.ipynb #562fd9e1
 @command('huggingtweets push bots/crumbsandcomets me/crumbsandcomets',
          arg('bot', help='a bot folder'),
-         arg('repo_id', metavar='NAMESPACE/NAME', help='the Hub repository to create or update'))
+         arg('repo_id', metavar='NAMESPACE/NAME', help='the Hub repository to create or update'),
+         arg('--i-may-publish', action='store_true', help="the posts are yours, or their author agreed that you publish a bot "
+             "of them: needed for a bot of posts not from your own X archive"))
 def push_cmd(args):
     "Publish a bot on the Hugging Face Hub (token from HF_TOKEN or `hf auth login`)"
     from huggingtweets.card import push
-    say(f'Pushed to {push(args.bot, args.repo_id)}')
+    say(f'Pushed to {push(args.bot, args.repo_id, may_publish=args.i_may_publish)}')
 
 # %% ../nbs/08_cli.ipynb #969d9a39
 @command('huggingtweets demo --max-minutes 3',

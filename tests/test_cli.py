@@ -133,6 +133,24 @@ def test_push_publishes_the_bot_to_the_hub(run, tmp_path):
     code, out, err = no_token
     assert code == 1 and err.startswith('error: Cannot push someone/alice: no Hugging Face token') and 'hf auth login' in err
 
+def test_push_asks_for_consent_for_someone_elses_posts(run, tmp_path):
+    "A bot of posts not from the pusher's own X archive is pushed only with --i-may-publish; nothing is sent before"
+    from huggingtweets.botfolder import example_account
+    tiny_bot(tmp_path/'bob', [example_account('bob.bsky.social', 'Bob', 'bsky')])
+    hub = Server(None); hub.RequestHandlerClass = hub_handler(hub)
+    online = dict(HF_HUB_OFFLINE='0', HF_ENDPOINT=hub.url, HF_TOKEN='hf_secret_token')
+    try:
+        refused = run('push', 'bob', 'someone/bob', **online)
+        sent_before = list(hub.requests)
+        code, out, err = run('push', 'bob', 'someone/bob', '--i-may-publish', **online)
+    finally: hub.shutdown()
+    assert refused[0] == 1 and sent_before == [], refused[2][-3000:]
+    assert refused[2].startswith('error: bob imitates @bob.bsky.social, whose posts are not from your own X archive')
+    assert 'huggingtweets push --i-may-publish' in refused[2] and refused[2].count('\n') == 1
+    assert code == 0 and out.strip() == f'Pushed to {hub.url}/someone/bob', err[-3000:]
+    readme = hub.files['README.md'].decode()
+    assert '## Out-of-scope use' in readme and 'never written by @bob.bsky.social' in readme
+
 def test_demo_makes_a_bot_of_the_sample_account(run, tmp_path):
     "`demo` trains on the embedded base model; here the cache's copy of it is a tiny model, put where the conversion would write it"
     tiny_base(tmp_path/'cache'/'models'/'SmolLM2-135M')
