@@ -92,6 +92,8 @@ def app(tmp_path_factory):
         log.close()
     assert proc.returncode is not None and not alive, f'Voilà or a kernel outlived the app: {alive}'
     assert 'Traceback' not in (tmp/'app.log').read_text(), (tmp/'app.log').read_text()[-5000:]
+    token = m[1].split('token=')[1]  # printed once, in the address; in no log line (a 403 of test_strangers_are_refused logged it)
+    assert [l for l in (tmp/'app.log').read_text().splitlines() if token in l and not l.startswith('huggingtweets app: ')] == []
 
 @pytest.fixture(scope='module')
 def screenshots(tmp_path_factory)->Path:

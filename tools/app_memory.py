@@ -48,7 +48,7 @@ def start_app(tmp:Path, port:int, **serve_options)->tuple[subprocess.Popen, str]
 
 def voila_tree(app:subprocess.Popen)->list[psutil.Process]:
     "The Voilà process and its kernels"
-    voila = [p for p in psutil.Process(app.pid).children() if 'voila' in ' '.join(p.cmdline())]
+    voila = [p for p in psutil.Process(app.pid).children() if re.search(r'voila|huggingtweets\.appserver', ' '.join(p.cmdline()))]
     return voila + [k for v in voila for k in v.children(recursive=True)]
 
 class Sampler(threading.Thread):
