@@ -20,8 +20,8 @@ from tqdm.auto import tqdm
 from transformers import (AutoTokenizer, GenerationConfig, StoppingCriteria,
                           StoppingCriteriaList, set_seed)
 from .core import PROMPT, HuggingTweetsError
-from .models import from_pretrained, precision, train_device
-from .botfolder import bot_posts, bot_separator, sampling_config
+from .models import from_pretrained, load_error, precision, train_device
+from .botfolder import bot_posts, bot_separator, check_loadable, sampling_config
 from .convert import SMOOTHING, ct2_model, conversion_stamp, check_engine, post_ids, hf_losses, ct2_losses
 
 # %% ../nbs/05_generate.ipynb #072e6672
@@ -69,7 +69,7 @@ def _load(source:str, stamp:float):
 def _local_bot(bot_dir:str|Path)->Path|None:
     "The local bot folder `bot_dir` names, or None for a Hub id; a local path without a bot fails at once, not at the Hub"
     p = Path(bot_dir).expanduser()
-    if p.is_dir() and (p/'config.json').is_file(): return p
+    if p.is_dir() and (p/'config.json').is_file(): return check_loadable(p)  # no pickled weights, no code of its own
     if not (p.exists() or str(bot_dir).startswith(('.', '/', '~')) or str(bot_dir).count('/') > 1
             or (len(p.parts) > 1 and Path(p.parts[0]).is_dir())): return None  # `me/bot` with no folder `me` here
     bots = sorted(q.name for q in p.parent.glob('*') if (q/'config.json').is_file()) if p.parent.is_dir() else []
@@ -81,8 +81,7 @@ def load_bot(bot_dir:str|Path, # a bot folder, or a Hub id
     "Load a bot's model and tokenizer for generation, once"
     path = _local_bot(bot_dir)
     if path is None: return _load(str(bot_dir), 0.)
-    weights = [p.stat().st_mtime for p in path.glob('*.safetensors')] + [p.stat().st_mtime for p in path.glob('*.bin')]
-    return _load(str(path.resolve()), max(weights, default=0.))
+    return _load(str(path.resolve()), max(p.stat().st_mtime for p in path.glob('*.safetensors')))
 
 # %% ../nbs/05_generate.ipynb #a5762a46
 @lru_cache(maxsize=4)
@@ -213,7 +212,8 @@ def _why_not_ct2(bot_dir:str|Path, auto:bool)->str|None:
 @lru_cache(maxsize=2)
 def _tokenizer(bot_dir:str, stamp:str):
     "A bot folder's tokenizer, loaded once (`stamp` only makes the cache notice a new conversion)"
-    return AutoTokenizer.from_pretrained(bot_dir)
+    try: return AutoTokenizer.from_pretrained(bot_dir, trust_remote_code=False)
+    except Exception as e: raise load_error(f'the tokenizer of the bot {bot_dir!r}', e) from e
 
 def _ct2_engine(bot_dir:Path, compute_type:str|None)->Engine:
     "CTranslate2 with the bot converted for it: in `compute_type`, or as `check_engine` chose when None"
@@ -318,9 +318,10 @@ def generate(bot_dir:str|Path,        # a bot folder (or a Hub id)
              engine:str='auto',        # `auto` (CTranslate2 on a CPU when it can), `ctranslate2` or `transformers`
             )->Samples:
     "Write `n` new posts in the bot's voice"
+    settings = sampling_config(bot_dir)  # settings out of range stop here, before a model is loaded
     eng = load_engine(bot_dir, engine)
     sep = bot_separator(bot_dir, eng.tok)
-    gc = _prepare(sampling_config(bot_dir), eng.tok, sep)
+    gc = _prepare(settings, eng.tok, sep)
     copies = training_filter(bot_dir)
     kept, dropped, new_tokens, t0 = [], 0, 0, time.perf_counter()
     sample = eng.sampler(seed)
