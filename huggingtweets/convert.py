@@ -105,7 +105,7 @@ def _new_temp(bot_dir:Path)->Path:
         return Path(tempfile.mkdtemp(prefix=f'.tmp-{os.getpid()}-', dir=cache))
     except OSError as e: raise HuggingTweetsError(
         f"{bot_dir} cannot be written ({e.strerror or e}), and CTranslate2 keeps its conversion of the bot in it; "
-        "copy the bot into a folder you can write to") from None
+        "to write with CTranslate2, copy the bot into a folder you can write to") from None
 
 def _convert(bot_dir:Path, dest:Path, compute_type:str, smoothing:float|None, stamp:str)->Path:
     "Convert `bot_dir` (smoothed, for int8) for CTranslate2 into a temporary folder, then move it to `dest`"

@@ -5,7 +5,7 @@ field names of scrapers), and the Bluesky, Mastodon and X parsers of one reply, 
 a reader gives well-formed posts or raises `HuggingTweetsError` with a one-line message, never another exception, and
 within the deadline. The `ci` profile is derandomized (the same examples on every run, so CI never flakes) and keeps no
 example database; `HYPOTHESIS_PROFILE=dev` explores new examples, more of them."""
-import csv, html, io, json, math, os, re, tempfile, zipfile
+import contextlib, csv, html, io, json, math, os, re, tempfile, zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 import pytest, responses
@@ -616,3 +616,39 @@ def test_bot_folder_readers(template, info, posts, sampling):
                 assert isinstance(got.max_length, int) and 0 < got.max_length <= 1024 and 0 < got.temperature < math.inf
                 assert isinstance(got.top_k, int) and got.top_k >= 0 and 0 < got.top_p <= 1 and 0 <= got.min_length <= got.max_length
             if read is not bot_info and read is not bot_posts and read is not sampling_config: assert got in tok.get_vocab()
+
+
+@contextlib.contextmanager
+def read_only(folder:Path):
+    "`folder` read-only: by a read-only bind mount for root (who writes through permissions), else by its permissions"
+    import subprocess
+    if os.geteuid() != 0:
+        modes = {p: p.stat().st_mode for p in [folder, *folder.rglob('*')]}
+        for p in modes: p.chmod(modes[p] & ~0o222)
+        try: yield folder
+        finally:
+            for p, m in modes.items(): p.chmod(m)
+        return
+    mount = lambda *a: subprocess.run(['mount', *a], capture_output=True).returncode == 0
+    if not (mount('--bind', str(folder), str(folder)) and mount('-o', 'remount,bind,ro', str(folder))):
+        subprocess.run(['umount', str(folder)], capture_output=True)
+        pytest.skip('root cannot make a read-only folder here')
+    try: yield folder
+    finally: subprocess.run(['umount', '--lazy', str(folder)], check=True)  # the loaded model still maps its weights
+
+
+def test_read_only_bot_folder(template, tmp_path):
+    "A bot in a folder nobody may write writes with the float engine and says why; asked for CTranslate2, it says why not"
+    import shutil
+    from huggingtweets.convert import CT2_CACHE
+    bot = Path(shutil.copytree(template, tmp_path/'bot', ignore=shutil.ignore_patterns(CT2_CACHE)))
+    with read_only(bot):
+        with pytest.raises(OSError): (bot/'x').write_text('x')
+        s = generate(bot, n=2, seed=0)
+        assert len(s) == 2 and s.engine.startswith('transformers'), s.engine
+        clear(s.engine_note, 'cannot be written', 'copy the bot into a folder you can write to')
+        with pytest.raises(HuggingTweetsError) as e: generate(bot, n=2, seed=0, engine='ctranslate2')
+        clear(str(e.value), 'cannot be written', 'Use the engine `auto` or `transformers`')
+    generate(bot, n=1, seed=0)  # converted while it could be written...
+    with read_only(bot):
+        assert generate(bot, n=2, seed=0).engine.startswith('ctranslate2')  # ...it keeps its conversion when it no longer can
