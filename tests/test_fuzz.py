@@ -652,3 +652,31 @@ def test_read_only_bot_folder(template, tmp_path):
     generate(bot, n=1, seed=0)  # converted while it could be written...
     with read_only(bot):
         assert generate(bot, n=2, seed=0).engine.startswith('ctranslate2')  # ...it keeps its conversion when it no longer can
+
+
+@pytest.mark.parametrize('argv, says', [
+    (['generate', '{bot}', '-n', '-1'], 'The number of posts to write must be a whole number, 1 or more, not -1'),
+    (['generate', '{bot}', '-n', '0'], 'not 0'),
+    (['generate', '{bot}', '-n', '1e3'], "'1e3' is not a whole number"),
+    (['generate', '{bot}', '--seed', str(2**64), '--engine', 'transformers'], f'A seed must be a whole number from 0 to {2**32 - 2}, not {2**64}'),
+    (['generate', '{bot}', '--seed', '-1'], 'not -1'),
+    (['report', '{bot}', '-n', '-3'], 'not -3'),
+    (['report', '{bot}', '--seed', str(2**64)], f'not {2**64}'),
+])
+def test_generate_numbers(template, argv, says):
+    "The numbers of `generate` and `report` are checked as the command line reads them: one line, the rule and the value"
+    import subprocess
+    from conftest import BIN
+    r = subprocess.run([str(BIN/'huggingtweets'), *(a.format(bot=template) for a in argv)], capture_output=True, text=True,
+                       env={**os.environ, 'PYTHONPATH': str(Path(__file__).parent.parent)})
+    assert r.returncode == 2 and not r.stdout, (r.returncode, r.stdout, r.stderr)
+    error = r.stderr.strip().splitlines()[-1]
+    assert error.startswith(f'huggingtweets {argv[0]}: error: argument ') and says in error, error
+
+
+@pytest.mark.parametrize('n, seed, says', [(-1, None, 'not -1'), (0, None, 'not 0'), (2.5, None, 'not 2.5'), (True, None, 'not True'),
+                                           (2, 2**64, f'not {2**64}'), (2, -1, 'not -1'), (2, 1.5, 'not 1.5')])
+def test_generate_numbers_in_the_library(template, n, seed, says):
+    "`generate` itself refuses the same numbers, before it loads anything"
+    with pytest.raises(HuggingTweetsError) as e: generate(template, n=n, seed=seed, engine='transformers')
+    clear(str(e.value), says)
