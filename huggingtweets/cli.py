@@ -6,7 +6,7 @@ Docs: https://huggingtweets.github.io/huggingtweets/cli.html.md"""
 
 # %% auto #0
 __all__ = ['console', 'ACCOUNTS', 'REFRESH', 'MAX_POSTS', 'TEXT_FIELD', 'TIME_FIELD', 'HANDLE', 'INCLUDE_PRIVATE', 'READING',
-           'JSON', 'SEED', 'FORCE', 'ENGINE', 'command', 'arg', 'parser', 'main', 'download_cmd', 'train_cmd',
+           'JSON', 'FORCE', 'ENGINE', 'SEED', 'command', 'arg', 'parser', 'main', 'download_cmd', 'train_cmd',
            'generate_cmd', 'report_cmd', 'push_cmd', 'demo_cmd', 'app_cmd']
 
 # %% ../nbs/08_cli.ipynb #bbbc7f51
@@ -92,7 +92,6 @@ INCLUDE_PRIVATE = arg('--include-private', action='store_true',
                       help="use a Mastodon archive's followers-only and direct posts too (left out by default)")
 READING = (TEXT_FIELD, TIME_FIELD, HANDLE, INCLUDE_PRIVATE)
 JSON = arg('--json', action='store_true', help='print JSON instead of tables')
-SEED = arg('--seed', type=int, default=None, help='random seed, for repeatable results')
 
 def _gather(args)->list:
     "The accounts of `args`, downloaded with its reading options and cleaned"
@@ -185,6 +184,17 @@ ENGINE = arg('--engine', choices=['auto', 'ctranslate2', 'transformers'], defaul
              help='what writes the posts: ctranslate2 (int8, fast on a CPU), transformers (Hugging Face generate), '
                   'or auto: ctranslate2 on a CPU when it is installed and converts the bot, else transformers (default: %(default)s)')
 
+def _checked(check:str): # the name of a check of `huggingtweets.generate`, e.g. `check_n`
+    "An argparse type: a whole number, checked by `generate`'s own check, so the command and the library agree"
+    def parse(text:str):
+        from huggingtweets import generate
+        try: return getattr(generate, check)(int(text))
+        except ValueError: raise argparse.ArgumentTypeError(f'{text!r} is not a whole number') from None
+        except HuggingTweetsError as e: raise argparse.ArgumentTypeError(str(e)) from None
+    return parse
+
+SEED = arg('--seed', type=_checked('check_seed'), default=None, help='random seed, for repeatable results')
+
 def _written_by(samples)->str:
     "Which engine wrote the samples and how long it took, and why it was not CTranslate2 when `auto` fell back"
     from huggingtweets.generate import ENGINE_NAMES
@@ -195,7 +205,7 @@ def _written_by(samples)->str:
 @command('huggingtweets generate bots/crumbsandcomets "I wonder" -n 5 --seed 1',
          arg('bot', help='a bot folder, or a Hub id (NAMESPACE/NAME)'),
          arg('prompt', nargs='?', default=PROMPT, help='how the posts start (default: %(default)r)'),
-         arg('-n', type=int, default=10, help='how many posts (default: %(default)s)'),
+         arg('-n', type=_checked('check_n'), default=10, help='how many posts (default: %(default)s)'),
          ENGINE, SEED, JSON)
 def generate_cmd(args):
     "Write new posts with a bot"
@@ -222,8 +232,8 @@ def _print_style(report:dict):
 
 @command('huggingtweets report bots/crumbsandcomets -n 100 --seed 1',
          arg('bot', help='a bot folder'),
-         arg('-n', type=int, default=None, help="posts a side: the bot writes as many (default: those of the saved report, else 200)"),
-         arg('--seed', type=int, default=None, help="random seed (default: the saved report's, else 0)"), JSON)
+         arg('-n', type=_checked('check_n'), default=None, help="posts a side: the bot writes as many (default: those of the saved report, else 200)"),
+         arg('--seed', type=_checked('check_seed'), default=None, help="random seed (default: the saved report's, else 0)"), JSON)
 def report_cmd(args):
     "Tell how close a bot's posts are to its account's: a classifier, variety, form and copies"
     from huggingtweets.report import bot_report

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np, torch
 from .core import HuggingTweetsError
 from .models import from_pretrained
-from .botfolder import bot_posts, bot_separator, update_info
+from .botfolder import bot_posts, bot_separator, check_loadable, update_info
 
 # %% ../nbs/05a_convert.ipynb #c0a0e010
 COMPUTE_TYPE = 'int8_float32' # CTranslate2's precision: int8 weights per output channel, activations per token, float32 out
@@ -82,11 +82,35 @@ def _replace_dir(new:Path, dest:Path):
     os.rename(new, dest)
     shutil.rmtree(old, ignore_errors=True)
 
+def _alive(pid:int|None)->bool:
+    "Whether the process `pid` runs (on Windows, where asking could stop it, always assumed)"
+    if pid is None: return False
+    if os.name == 'nt': return True
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except OSError: pass  # another user's process
+    return True
+
+def _leftovers(cache:Path)->list[Path]:
+    "What conversions killed half-way left in `cache`: temporary folders of processes that are gone, and replaced conversions"
+    pid = lambda name: int(name.split('-')[1]) if name.split('-')[1:2] and name.split('-')[1].isdigit() else None
+    return [p for p in cache.glob('.tmp-*') if not _alive(pid(p.name))] + list(cache.glob('.old-*'))
+
+def _new_temp(bot_dir:Path)->Path:
+    "A new temporary folder in the bot's conversion cache, named by this process, the leftovers of killed ones removed first"
+    cache = bot_dir/CT2_CACHE
+    try:
+        cache.mkdir(exist_ok=True)
+        for p in _leftovers(cache): shutil.rmtree(p, ignore_errors=True)
+        return Path(tempfile.mkdtemp(prefix=f'.tmp-{os.getpid()}-', dir=cache))
+    except OSError as e: raise HuggingTweetsError(
+        f"{bot_dir} cannot be written ({e.strerror or e}), and CTranslate2 keeps its conversion of the bot in it; "
+        "to write with CTranslate2, copy the bot into a folder you can write to") from None
+
 def _convert(bot_dir:Path, dest:Path, compute_type:str, smoothing:float|None, stamp:str)->Path:
     "Convert `bot_dir` (smoothed, for int8) for CTranslate2 into a temporary folder, then move it to `dest`"
     import ctranslate2
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix='.tmp-', dir=dest.parent))
+    tmp = _new_temp(bot_dir)
     try:
         print(f'Converting {bot_dir.name} for CTranslate2 ({compute_type}), once for these weights...', file=sys.stderr, flush=True)
         with contextlib.redirect_stderr(io.StringIO()):  # the loader's, writer's and converter's progress bars
@@ -104,6 +128,7 @@ def ct2_model(bot_dir:str|Path,             # a bot folder
              )->Path:                        # the converted model's folder
     "The bot converted for CTranslate2: the cached conversion, made again when the weights or the settings have changed"
     bot_dir = Path(bot_dir).expanduser()
+    check_loadable(bot_dir)
     smoothing = smoothing if compute_type.startswith('int8') else None
     dest, stamp = bot_dir/CT2_CACHE/compute_type, _weights_stamp(bot_dir, compute_type, smoothing)
     if (dest/_STAMP).is_file() and (dest/_STAMP).read_text() == stamp: return dest
@@ -219,18 +244,25 @@ def _check_stamp(bot_dir:Path)->str:
     return json.dumps(dict(weights=_weights_stamp(bot_dir, 'check', None), candidates=CANDIDATES, guards=[ENGINE_GUARD, FIRST_TOKEN_GUARD],
                            posts=CHECK_POSTS, dataset=[(p.stat().st_size, p.stat().st_mtime_ns) for p in bot_dir.glob('dataset.json')]))
 
+def _is_verdict(v)->bool:
+    "Whether a kept verdict is one `_verdict` could have made (a file in a folder from elsewhere could say anything)"
+    made = {(p, s) for p, s in CANDIDATES} | {('float32', None)}
+    return isinstance(v, dict) and (v.get('precision'), v.get('smoothing')) in made and isinstance(v.get('reason', ''), str)
+
 def check_engine(bot_dir:str|Path, # a bot folder
                 )->dict:           # the verdict: `name`, `precision`, `smoothing`, both losses, `tried`, `reason`
     "The conversion that writes for the bot: the first candidate that keeps its float32 quality, checked once for these weights"
     bot_dir = Path(bot_dir).expanduser()
+    check_loadable(bot_dir)
     path, stamp = bot_dir/CT2_CACHE/ENGINE_FILE, _check_stamp(bot_dir)
     try: kept = json.loads(path.read_text())
     except (OSError, ValueError): kept = {}
-    if kept.get('stamp') == stamp: return kept['engine']
+    if isinstance(kept, dict) and kept.get('stamp') == stamp and _is_verdict(kept.get('engine')): return kept['engine']
+    _new_temp(bot_dir).rmdir()  # a folder that cannot be written says so now, before the check's minutes
     print(f'Checking which engine keeps {bot_dir.name} as trained, once for these weights...', file=sys.stderr, flush=True)
     verdict = _check(bot_dir)
     print(f"{bot_dir.name} writes with CTranslate2 {verdict['precision']}: {verdict['reason']}.", file=sys.stderr, flush=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(dict(stamp=stamp, engine=verdict), indent=1))
+    try: path.write_text(json.dumps(dict(stamp=stamp, engine=verdict), indent=1))
+    except OSError: pass  # the verdict holds for this call; the next one checks again
     update_info(bot_dir, engine=verdict)
     return verdict

@@ -6,8 +6,8 @@ Docs: https://huggingtweets.github.io/huggingtweets/models.html.md"""
 
 # %% auto #0
 __all__ = ['EMBEDDED', 'EMBEDDED_NAME', 'EMBEDDED_URL', 'embedded_gguf', 'convert_gguf', 'embedded_model_dir', 'resolve_base',
-           'from_pretrained', 'load_base', 'base_info', 'separator', 'tiny_base', 'train_device', 'cpu_has_bf16',
-           'precision', 'idle_cores']
+           'load_error', 'from_pretrained', 'load_base', 'base_info', 'separator', 'tiny_base', 'train_device',
+           'cpu_has_bf16', 'precision', 'idle_cores']
 
 # %% ../nbs/03_models.ipynb #4a94f179
 import importlib.util, os, shutil, tempfile, time
@@ -67,6 +67,17 @@ def resolve_base(name:str=EMBEDDED, # `embedded`, a local folder, or a Hugging F
     return str(Path(name).expanduser()) if Path(name).expanduser().is_dir() else name
 
 # %% ../nbs/03_models.ipynb #035fe39e
+_SWITCH_OFF = ('trust_remote_code', 'weights_only')  # a loader's advice to turn a protection off: never passed on
+
+def load_error(what:str,     # what could not be loaded, e.g. `the bot 'bots/alice'`
+               e:Exception,  # the loader's error
+               way_out:str='', # what to do
+              )->HuggingTweetsError:
+    "A loader's failure in one line, without its advice to turn a protection off"
+    lines = str(e).strip().splitlines()
+    why = lines[0] if lines and not any(w in str(e) for w in _SWITCH_OFF) else type(e).__name__
+    return HuggingTweetsError(f"Could not load {what}: {why} {way_out}".rstrip())
+
 def from_pretrained(source:str,          # a local folder or a Hub id
                     dtype=torch.float32, # weights' dtype
                     what:str='the model',# what is loaded, for the error
@@ -76,7 +87,7 @@ def from_pretrained(source:str,          # a local folder or a Hub id
     try:
         tok = AutoTokenizer.from_pretrained(source, trust_remote_code=False)
         model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, trust_remote_code=False)
-    except OSError as e: raise HuggingTweetsError(f"Could not load {what}: {str(e).splitlines()[0]} {way_out}") from e
+    except Exception as e: raise load_error(what, e, way_out) from e
     return model, tok
 
 def load_base(name:str=EMBEDDED, # `embedded`, a local folder, or a Hub id

@@ -5,7 +5,7 @@ field names of scrapers), and the Bluesky, Mastodon and X parsers of one reply, 
 a reader gives well-formed posts or raises `HuggingTweetsError` with a one-line message, never another exception, and
 within the deadline. The `ci` profile is derandomized (the same examples on every run, so CI never flakes) and keeps no
 example database; `HYPOTHESIS_PROFILE=dev` explores new examples, more of them."""
-import csv, html, io, json, os, re, tempfile, zipfile
+import contextlib, csv, html, io, json, math, os, re, tempfile, zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 import pytest, responses
@@ -487,3 +487,216 @@ def test_the_app_sends_nothing_to_a_private_server(ip, port):
         assert 'is on this computer or its private network' in str(e) and '\n' not in str(e); return
     from huggingtweets.sources import parse_account  # only an account the sources refuse anyway gets through
     with pytest.raises(HuggingTweetsError): parse_account(f'@x@{server}')
+
+
+# ---------------------------------------------------------------- untrusted bot folders (issue 20)
+# A bot folder can come from anyone: a download, a Hub repo, a colleague. Whatever it holds, generation either writes
+# or stops with one clear line that names the file and what is wrong: never code that came with the folder, never
+# pickled weights, never a generic error, never advice to switch a protection off.
+
+from huggingtweets.botfolder import INFO, POSTS, bot_info, bot_posts, bot_separator, sampling_config, tiny_bot
+from huggingtweets.generate import generate
+
+ADVICE_OFF = ('weights_only', 'trust_remote_code', 'report it', 'sentencepiece')  # what no message may say
+
+
+@pytest.fixture(scope='module')
+def template(tmp_path_factory):
+    "One tiny bot that each case copies and spoils"
+    return tiny_bot(tmp_path_factory.mktemp('bots')/'alice')
+
+
+def spoiled(template:Path, tmp:Path, spoil)->Path:
+    "A copy of `template` that `spoil(folder)` has changed"
+    import shutil
+    bot = Path(shutil.copytree(template, tmp/'bot'))
+    spoil(bot)
+    return bot
+
+
+def edit_json(name:str, **fields):
+    "A spoiler that sets `fields` in the folder's JSON file `name` (a value `...` removes the field)"
+    def spoil(bot):
+        data = json.loads((bot/name).read_text())
+        data.update(fields)
+        (bot/name).write_text(json.dumps({k: v for k, v in data.items() if v is not ...}))
+    return spoil
+
+
+def write(name:str, text:str):
+    "A spoiler that writes `text` into the folder's file `name`"
+    return lambda bot: (bot/name).write_text(text)
+
+
+class Pwn:
+    "A pickle that would leave a mark if it were ever unpickled"
+    def __reduce__(self): return (Path.write_text, (Path(tempfile.gettempdir())/'huggingtweets-pwned', 'ran'))
+
+
+def pickled_weights(bot):
+    "The weights as a pickle (`pytorch_model.bin`) that runs code when loaded, and no safetensors"
+    import torch
+    from safetensors.torch import load_file
+    weights = load_file(bot/'model.safetensors')
+    (bot/'model.safetensors').unlink()
+    torch.save({**weights, 'pwn': Pwn()}, bot/'pytorch_model.bin')
+
+
+def remote_code(bot):
+    "A config that asks for the folder's own modelling code, and the code"
+    edit_json('config.json', auto_map={'AutoModelForCausalLM': 'modeling_pwn.PwnForCausalLM'})(bot)
+    (bot/'modeling_pwn.py').write_text(f"from pathlib import Path\nPath({str(Path(tempfile.gettempdir())/'huggingtweets-pwned')!r}).write_text('ran')\n")
+
+
+HOSTILE = {  # name: (how the folder is spoiled, what the message must say)
+    'pickled weights': (pickled_weights, 'no weights in safetensors files'),
+    'remote code': (remote_code, "asks to run the folder's own code"),
+    'remote tokenizer code': (edit_json('tokenizer_config.json', auto_map={'AutoTokenizer': ['tok_pwn.Pwn', None]}), "asks to run the folder's own code"),
+    'malformed tokenizer': (write('tokenizer.json', '{"version": "1.0", "truncation'), 'tokenizer.json is not valid JSON'),
+    'empty tokenizer': (write('tokenizer.json', '{}'), 'tokenizer'),
+    'missing tokenizer': (lambda bot: (bot/'tokenizer.json').unlink(), 'has no tokenizer'),
+    'record is a list': (write(INFO, '[]'), f'{INFO} holds a list'),
+    'record not JSON': (write(INFO, '{"name": "alice",'), f'{INFO} is not valid JSON'),
+    'separator a number': (edit_json(INFO, separator=123), "'separator'"),
+    'separator no token': (edit_json(INFO, separator='<|nope|>'), 'no token of the bot'),
+    'posts wrongly typed': (write(POSTS, json.dumps({'train': 5, 'valid': [1, None]})), f"{POSTS} holds 'train' as a number"),
+    'posts of numbers': (write(POSTS, json.dumps({'train': ['ok', 7]})), f"{POSTS} holds 'train'[1] as a number"),
+    'posts a list': (write(POSTS, '[1, 2]'), f'{POSTS} holds a list'),
+    'config a list': (write('config.json', '[]'), 'config.json holds a list'),
+    'generation config a list': (write('generation_config.json', '[]'), 'generation_config.json holds a list'),
+    'max_length huge': (edit_json('generation_config.json', max_length=1e9), 'max_length'),
+    'max_length past the context': (edit_json('generation_config.json', max_length=5000), 'max_position_embeddings'),
+    'temperature NaN': (edit_json('generation_config.json', temperature=float('nan')), 'temperature'),
+    'temperature negative': (edit_json('generation_config.json', temperature=-1), 'temperature'),
+    'temperature zero': (edit_json('generation_config.json', temperature=0), 'temperature'),
+    'top_k negative': (edit_json('generation_config.json', top_k=-5), 'top_k'),
+    'top_p above one': (edit_json('generation_config.json', top_p=3), 'top_p'),
+    'min_length huge': (edit_json('generation_config.json', min_length=10**9), 'min_length'),
+    'eos past the vocabulary': (edit_json('generation_config.json', eos_token_id=10**6), 'eos_token_id'),
+    'old sampling settings wrong': (edit_json('config.json', task_specific_params={'text-generation': {'max_length': '160'}}), 'max_length'),
+}
+
+
+def clear(message:str, *must_say:str):
+    "A message a user can act on: one line, naming what is wrong, never advising to switch a protection off"
+    assert message and '\n' not in message and len(message) < 600, message
+    assert not any(w in message for w in ADVICE_OFF), message
+    for w in must_say: assert w in message, message
+
+
+@pytest.mark.parametrize('case', list(HOSTILE))
+@pytest.mark.parametrize('engine', ['transformers', 'auto'])
+def test_hostile_bot_folder(template, tmp_path, case, engine):
+    spoil, says = HOSTILE[case]
+    mark = Path(tempfile.gettempdir())/'huggingtweets-pwned'
+    mark.unlink(missing_ok=True)
+    bot = spoiled(template, tmp_path, spoil)
+    with pytest.raises(HuggingTweetsError) as e: generate(bot, n=2, seed=0, engine=engine)
+    clear(str(e.value), says)
+    assert not mark.exists(), 'code that came with the folder ran'
+
+
+@st.composite
+def json_values(draw, good):
+    "`good` values, or any JSON value: wrongly typed, NaN, huge, negative, nested"
+    anything = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(), st.text(max_size=8)),
+                            lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)), max_leaves=6)
+    return draw(st.one_of(good, anything))
+
+
+record = st.fixed_dictionaries({}, optional={'name': json_values(st.text(max_size=10)), 'separator': json_values(st.just('<|endoftext|>')),
+                                             'accounts': json_values(st.lists(st.fixed_dictionaries({}, optional={'handle': json_values(st.text(max_size=5)),
+                                                 'name': json_values(st.text(max_size=5)), 'stats': json_values(st.dictionaries(st.text(max_size=5), st.integers()))}), max_size=2))})
+posts_file = st.fixed_dictionaries({}, optional={'train': json_values(st.lists(st.text(max_size=20), max_size=3)),
+                                                 'valid': json_values(st.lists(st.text(max_size=20), max_size=3))})
+sampling_file = st.fixed_dictionaries({}, optional={k: json_values(v) for k, v in dict(
+    do_sample=st.booleans(), top_k=st.integers(0, 100), top_p=st.floats(0.01, 1), temperature=st.floats(0.1, 2), max_length=st.integers(20, 1024),
+    min_length=st.integers(0, 20), repetition_penalty=st.floats(0.5, 2), no_repeat_ngram_size=st.integers(0, 4),
+    eos_token_id=st.integers(0, 10), pad_token_id=st.integers(0, 10)).items()})
+
+
+@given(info=json_values(record), posts=json_values(posts_file), sampling=json_values(sampling_file))
+@settings(max_examples=examples(300))
+def test_bot_folder_readers(template, info, posts, sampling):
+    "Each reader of a bot folder gives what its callers expect, or one clear error naming the file"
+    from transformers import AutoTokenizer
+    tok = AutoTokenizer.from_pretrained(template)
+    with tempfile.TemporaryDirectory() as d:
+        bot = Path(d)
+        for f in ('config.json',): (bot/f).write_text((template/f).read_text())
+        for f, v in ((INFO, info), (POSTS, posts), ('generation_config.json', sampling)): (bot/f).write_text(json.dumps(v))
+        for read in (bot_info, bot_posts, lambda b: bot_separator(b, tok), sampling_config):
+            try: got = read(bot)
+            except HuggingTweetsError as e:
+                clear(str(e)); assert str(bot) in str(e), str(e)
+                continue
+            if read is bot_info: assert isinstance(got, dict) and isinstance(got.get('name', ''), str) and isinstance(got.get('accounts', []), list)
+            if read is bot_posts: assert all(isinstance(t, str) for k in ('train', 'valid') for t in got.get(k, []))
+            if read is sampling_config:
+                assert isinstance(got.max_length, int) and 0 < got.max_length <= 1024 and 0 < got.temperature < math.inf
+                assert isinstance(got.top_k, int) and got.top_k >= 0 and 0 < got.top_p <= 1 and 0 <= got.min_length <= got.max_length
+            if read is not bot_info and read is not bot_posts and read is not sampling_config: assert got in tok.get_vocab()
+
+
+@contextlib.contextmanager
+def read_only(folder:Path):
+    "`folder` read-only: by a read-only bind mount for root (who writes through permissions), else by its permissions"
+    import subprocess
+    if os.geteuid() != 0:
+        modes = {p: p.stat().st_mode for p in [folder, *folder.rglob('*')]}
+        for p in modes: p.chmod(modes[p] & ~0o222)
+        try: yield folder
+        finally:
+            for p, m in modes.items(): p.chmod(m)
+        return
+    mount = lambda *a: subprocess.run(['mount', *a], capture_output=True).returncode == 0
+    if not (mount('--bind', str(folder), str(folder)) and mount('-o', 'remount,bind,ro', str(folder))):
+        subprocess.run(['umount', str(folder)], capture_output=True)
+        pytest.skip('root cannot make a read-only folder here')
+    try: yield folder
+    finally: subprocess.run(['umount', '--lazy', str(folder)], check=True)  # the loaded model still maps its weights
+
+
+def test_read_only_bot_folder(template, tmp_path):
+    "A bot in a folder nobody may write writes with the float engine and says why; asked for CTranslate2, it says why not"
+    import shutil
+    from huggingtweets.convert import CT2_CACHE
+    bot = Path(shutil.copytree(template, tmp_path/'bot', ignore=shutil.ignore_patterns(CT2_CACHE)))
+    with read_only(bot):
+        with pytest.raises(OSError): (bot/'x').write_text('x')
+        s = generate(bot, n=2, seed=0)
+        assert len(s) == 2 and s.engine.startswith('transformers'), s.engine
+        clear(s.engine_note, 'cannot be written', 'copy the bot into a folder you can write to')
+        with pytest.raises(HuggingTweetsError) as e: generate(bot, n=2, seed=0, engine='ctranslate2')
+        clear(str(e.value), 'cannot be written', 'Use the engine `auto` or `transformers`')
+    generate(bot, n=1, seed=0)  # converted while it could be written...
+    with read_only(bot):
+        assert generate(bot, n=2, seed=0).engine.startswith('ctranslate2')  # ...it keeps its conversion when it no longer can
+
+
+@pytest.mark.parametrize('argv, says', [
+    (['generate', '{bot}', '-n', '-1'], 'The number of posts to write must be a whole number, 1 or more, not -1'),
+    (['generate', '{bot}', '-n', '0'], 'not 0'),
+    (['generate', '{bot}', '-n', '1e3'], "'1e3' is not a whole number"),
+    (['generate', '{bot}', '--seed', str(2**64), '--engine', 'transformers'], f'A seed must be a whole number from 0 to {2**32 - 2}, not {2**64}'),
+    (['generate', '{bot}', '--seed', '-1'], 'not -1'),
+    (['report', '{bot}', '-n', '-3'], 'not -3'),
+    (['report', '{bot}', '--seed', str(2**64)], f'not {2**64}'),
+])
+def test_generate_numbers(template, argv, says):
+    "The numbers of `generate` and `report` are checked as the command line reads them: one line, the rule and the value"
+    import subprocess
+    from conftest import BIN
+    r = subprocess.run([str(BIN/'huggingtweets'), *(a.format(bot=template) for a in argv)], capture_output=True, text=True,
+                       env={**os.environ, 'PYTHONPATH': str(Path(__file__).parent.parent)})
+    assert r.returncode == 2 and not r.stdout, (r.returncode, r.stdout, r.stderr)
+    error = r.stderr.strip().splitlines()[-1]
+    assert error.startswith(f'huggingtweets {argv[0]}: error: argument ') and says in error, error
+
+
+@pytest.mark.parametrize('n, seed, says', [(-1, None, 'not -1'), (0, None, 'not 0'), (2.5, None, 'not 2.5'), (True, None, 'not True'),
+                                           (2, 2**64, f'not {2**64}'), (2, -1, 'not -1'), (2, 1.5, 'not 1.5')])
+def test_generate_numbers_in_the_library(template, n, seed, says):
+    "`generate` itself refuses the same numbers, before it loads anything"
+    with pytest.raises(HuggingTweetsError) as e: generate(template, n=n, seed=seed, engine='transformers')
+    clear(str(e.value), says)
