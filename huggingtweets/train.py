@@ -33,16 +33,19 @@ from .wandb_runs import close_run, finish_run, run_info, start_run, wandb_mode
 def pack(texts:list[str], # posts
          tok,             # the base model's tokenizer
          sep:str,         # the document separator token
-         block_size:int,  # tokens per block
-         keep_tail=False, # keep the last, shorter block
-        )->list[list[int]]: # token ids, `block_size` per block
-    "Join `texts` into one token stream with `sep` before each and after the last, and cut it into blocks"
+         block_size:int,  # tokens per block, at most
+        )->list[list[int]]: # token ids, at most `block_size` per block
+    "Pack whole posts into blocks, each post between separators and every block starting with one and a post"
     sep_id = tok.convert_tokens_to_ids(sep)
-    stream = [sep_id]
-    for ids in tok(list(texts), add_special_tokens=False)['input_ids']: stream += ids + [sep_id]
-    n = len(stream) // block_size * block_size
-    blocks = [stream[i:i+block_size] for i in range(0, n, block_size)]
-    if (keep_tail or not blocks) and len(stream) - n > 1: blocks.append(stream[n:])
+    blocks, block = [], [sep_id]
+    for ids in tok(list(texts), add_special_tokens=False)['input_ids']:
+        post = ids + [sep_id]
+        if len(block) + len(post) > block_size and len(block) > 1: blocks.append(block); block = [sep_id]
+        while len(block) + len(post) > block_size:  # a post longer than a block goes on in the next one
+            cut = max(1, block_size - len(block))
+            blocks.append(block + post[:cut]); block, post = [], post[cut:]
+        block += post
+    if len(block) > 1: blocks.append(block)
     return blocks
 
 # %% ../nbs/04_train.ipynb #9e588f15
@@ -171,7 +174,7 @@ def _set_up_trainer(run:_Run, base_model:str, callbacks, threads:int, t_start:fl
     if hp['method'] == 'lora': model = _lora(model, hp)
     blocks = pack(run.data.train, run.tok, run.sep, hp['block_size'])
     args = _training_args(run.ckpt_dir, hp, report_to)
-    hp.update(world_size=args.world_size, threads=threads, epoch_tokens=len(blocks) * hp['block_size'])
+    hp.update(world_size=args.world_size, threads=threads, epoch_tokens=sum(map(len, blocks)))
     args.max_steps = _planned_steps(len(blocks), hp)
     run.control = Control(run.stop, hp['max_minutes'], hp['n_evals'], t_start=t_start)
     run.seconds = TrainSeconds(seconds_before(run.checkpoint))
@@ -180,7 +183,7 @@ def _set_up_trainer(run:_Run, base_model:str, callbacks, threads:int, t_start:fl
         if isinstance(c, ProgressReporter): c.stop = run.stop  # they run before `Control`, which acts on it
     run.trainer = _Trainer(model=model, args=args, data_collator=partial(_collate, pad_id=run.tok.convert_tokens_to_ids(run.sep)),
                            train_dataset=_Blocks(blocks),
-                           eval_dataset=_Blocks(pack(run.data.valid, run.tok, run.sep, hp['block_size'], keep_tail=True)),
+                           eval_dataset=_Blocks(pack(run.data.valid, run.tok, run.sep, hp['block_size'])),
                            callbacks=[*reporters, run.control, run.seconds, ProgressBar()])
     run.trainer.remove_callback(PrinterCallback)
 
