@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 import libipld
 from .core import HuggingTweetsError
-from .posts import Post, Profile, _Bad, _field, _maybe, _when, _said, _json_error, _url, _size, html_text
+from .posts import Post, Profile, _Bad, _field, _maybe, _when, _said, _json_error, _url, _size, html_text, valid_name
 
 # %% ../nbs/01a_archives.ipynb #d3708bce
 def sample_archive()->Path:
@@ -136,9 +136,9 @@ def _archive_profile(texts:dict, label)->Profile:
     if 'account.js' not in texts:
         raise HuggingTweetsError(f"{label}: data/account.js is missing, so the account's handle is unknown. Use the whole archive zip as X sent it ({_FROM_X}).")
     accounts = _read_js('account.js', texts['account.js'], label)
-    try: acc = _field(accounts[0] if accounts else None, 'account', dict); handle = _field(acc, 'username')
+    try: acc = _field(accounts[0] if accounts else None, 'account', dict); handle = valid_name(_field(acc, 'username'))
     except _Bad: acc, handle = None, ''
-    if not handle.strip(): raise HuggingTweetsError(f"{label}: data/account.js has no account username: {_FROM_X}.")
+    if not handle: raise HuggingTweetsError(f"{label}: data/account.js has no account username: {_FROM_X}.")
     prof = _read_js('profile.js', texts['profile.js'], label) if 'profile.js' in texts else []
     return Profile(handle, _maybe(acc, 'accountDisplayName') or handle, 'archive', _url(prof[0] if prof else None, 'profile.avatarMediaUrl'))
 
@@ -330,7 +330,7 @@ def _mastodon_handle(actor, items:list, path:Path)->str:
     where = _maybe(actor, 'id') or next((a for it in items[:100] if (a := _maybe(it, 'actor'))), None) or ''
     try: server = urlparse(where).netloc.rpartition('@')[2].lower()
     except ValueError: server = ''
-    user = _maybe(actor, 'preferredUsername') or where.rstrip('/').rpartition('/')[2] or path.stem
+    user = valid_name(_maybe(actor, 'preferredUsername') or '') or where.rstrip('/').rpartition('/')[2] or path.stem
     return f'{user}@{server}' if server and '@' not in user else user
 
 # %% ../nbs/01a_archives.ipynb #671ca13c

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from .core import HuggingTweetsError
-from .posts import Post, Profile, parse_time, _maybe, _said, _json_error, html_text
+from .posts import Post, Profile, parse_time, _maybe, _said, _json_error, html_text, valid_name
 
 # %% ../nbs/01b_files.ipynb #73b94af6
 _TEXT_FIELDS = ('full_text', 'text', 'rawContent', 'content', 'tweet', 'tweets', 'tweet_text', 'body')
@@ -87,7 +87,7 @@ def _unbytes(posts:list[Post])->list[Post]:
 def _account_of(v)->str:
     "A handle from an author field: text, or an object with `screen_name` or `username`"
     v = (_maybe(v, 'screen_name') or _maybe(v, 'username') or '') if isinstance(v, dict) else v
-    return v.strip().removeprefix('@') if isinstance(v, str) else ''
+    return valid_name(v).removeprefix('@') if isinstance(v, str) else ''
 
 def _time_of(row:dict, keys:dict, field:str|None)->str|int|float|None:
     "A row's time: `field`, or the first usual time field; `date` joined by `time` when it holds only a day"
@@ -152,6 +152,6 @@ def read_file(path:str|Path,            # a .txt, .csv, .json or .jsonl file of 
     try: rows, mtime = _rows(path, label), datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
     except OSError as e: raise HuggingTweetsError(f"{label}: can't read {path} ({e.strerror or e}). Check the file's permissions.") from None
     found, name = _file_account(rows, path)
-    handle = (handle or '').strip().removeprefix('@') or found
+    handle = valid_name(handle or '').removeprefix('@') or found
     posts = _unbytes([_file_post(r, i, handle, text_field, time_field, mtime, label) for i,r in enumerate(rows)])
     return Profile(handle, name or handle, 'file'), sorted(posts, key=lambda p: p.created_at, reverse=True)
