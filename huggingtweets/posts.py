@@ -8,9 +8,10 @@ Docs: https://huggingtweets.github.io/huggingtweets/posts.html.md"""
 __all__ = ['valid_text', 'valid_name', 'Post', 'Profile', 'parse_time', 'html_text']
 
 # %% ../nbs/00a_posts.ipynb #5ce1bf38
-import json, re
+import json, re, stat
 from dataclasses import dataclass, asdict
 from datetime import datetime, timezone
+from pathlib import Path
 from html.parser import HTMLParser
 from .core import HuggingTweetsError
 
@@ -136,11 +137,23 @@ def _url(d, path:str)->str|None:
     "The https address at `path`, or None: the only kind later stages fetch"
     return v if (v := _maybe(d, path)) and v.startswith('https://') else None
 
+_MAX_FILE, _MAX_FILES = 256 << 20, 1 << 30  # bytes read from one file (a posts file, an archive's member), and from one archive
+
 def _size(n:int)->str:
     "A size in words: '512 MiB', '2 GiB', '700 bytes'"
     for unit, b in (('GiB', 1 << 30), ('MiB', 1 << 20), ('KiB', 1 << 10)):
         if n >= b: return f'{n / b:,.4g} {unit}'
     return f'{n:,} bytes'
+
+# %% ../nbs/00a_posts.ipynb #b2e453a8
+def _regular(path:Path, label)->Path:
+    "`path`, unless it exists as something other than a regular file or a folder (a FIFO, a device, a socket): then an error, before it is opened"
+    try: mode = path.stat().st_mode
+    except (OSError, ValueError): return path  # missing or unreadable: the reader says so
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode): return path
+    what = 'a named pipe (FIFO)' if stat.S_ISFIFO(mode) else 'a socket' if stat.S_ISSOCK(mode) else 'a device'
+    raise HuggingTweetsError(f"{label}: {path} is {what}, not a file or folder; huggingtweets reads only regular files and folders. "
+                             "Save the data to a file and name that file.")
 
 # %% ../nbs/00a_posts.ipynb #48bf4e48
 class _TextOf(HTMLParser):

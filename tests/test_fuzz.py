@@ -499,3 +499,60 @@ def test_lone_surrogate_and_hostile_name(tmp_path):
     (tmp_path/'posts.jsonl').write_text('\n'.join(json.dumps({'text': t, 'username': 'n', 'user_name': 'N\x00\u2066x'}) for t in ['a \ud83d b', 'nul\x00 here']), encoding='utf-8')
     profile, posts = download(f'file:{tmp_path/"posts.jsonl"}')
     assert sorted(p.text for p in posts) == ['a \ufffd b', 'nul here'] and profile.name == 'Nx'
+
+
+# ---------------------------------------------------------------- what is not a file, and files too big to read (issue 20)
+
+def returns_soon(f, *a, seconds=10):
+    "What `f(*a)` returned or raised, failing the test if it takes longer than `seconds` (a reader blocked on a FIFO never returns)"
+    import threading
+    got = {}
+    def go():
+        try: got['value'] = f(*a)
+        except BaseException as e: got['error'] = e
+    t = threading.Thread(target=go, daemon=True); t.start(); t.join(seconds)
+    assert not t.is_alive(), f'{f.__name__}{a} still running after {seconds} s'
+    if 'error' in got: raise got['error']
+    return got['value']
+
+
+@pytest.mark.parametrize('spec', ['archive:{}', 'file:{}.jsonl', 'archive:{}.car'])
+def test_fifo(tmp_path, spec):
+    "A named pipe blocks whoever opens it: every reader refuses it before opening it"
+    fifo = Path(spec.format(tmp_path/'pipe').partition(':')[2]); os.mkfifo(fifo)
+    with pytest.raises(HuggingTweetsError, match=r'is a named pipe \(FIFO\), not a file or folder'):
+        returns_soon(download, spec.format(tmp_path/'pipe'))
+
+
+def test_oversized_file(tmp_path):
+    "A posts file of one line past the limit (sparse: no disk, no memory) is refused before it is read"
+    from huggingtweets.posts import _MAX_FILE
+    with open(tmp_path/'one_line.jsonl', 'wb') as f: f.write(b'{"text": "'); f.truncate(500 * 10**6)
+    with pytest.raises(HuggingTweetsError, match='one_line.jsonl is more than 256 MiB, the most huggingtweets reads from one file'):
+        returns_soon(read_file, tmp_path/'one_line.jsonl', seconds=2)
+    assert _MAX_FILE < 500 * 10**6
+
+
+def declared(zip_bytes:bytes, sizes:dict)->bytes:
+    "A zip whose headers say member NAME unpacks to `sizes[NAME]` bytes, whatever it holds"
+    import struct
+    b = bytearray(zip_bytes)
+    for sig, size_at, name_len_at, name_at in ((b'PK\x03\x04', 22, 26, 30), (b'PK\x01\x02', 24, 28, 46)):
+        i = -1
+        while (i := b.find(sig, i + 1)) >= 0:
+            name = bytes(b[i + name_at:i + name_at + struct.unpack_from('<H', b, i + name_len_at)[0]]).decode()
+            if name in sizes: struct.pack_into('<I', b, i + size_at, sizes[name])
+    return bytes(b)
+
+
+def test_zip_of_huge_members(tmp_path):
+    "A small zip whose 4 members say they unpack to 500 MB each (2 GB in all) is refused before a byte is unpacked"
+    files = {'data/account.js': 'window.YTD.account.part0 = [{"account": {"username": "goldie"}}]',
+             **{f'data/tweets{p}.js': ' ' * 1000 for p in ('', '-part1', '-part2', '-part3')}}
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, 'w', zipfile.ZIP_DEFLATED) as z:
+        for k,v in files.items(): z.writestr(k, v)
+    (tmp_path/'huge.zip').write_bytes(declared(b.getvalue(), {k: 500 * 10**6 for k in files if 'tweets' in k}))
+    assert zipfile.ZipFile(tmp_path/'huge.zip').getinfo('data/tweets.js').file_size == 500 * 10**6
+    with pytest.raises(HuggingTweetsError, match='data/tweets.js unpacks to more than 256 MiB, the most huggingtweets reads from one archive file'):
+        returns_soon(read_archive, tmp_path/'huge.zip', seconds=2)
