@@ -247,6 +247,26 @@ def test_a_full_disk_is_one_clear_error_and_keeps_the_last_checkpoint(tiny, tmp_
     run(resume=True)
     assert (tmp_path/'bot'/'model.safetensors').exists()
 
+def test_a_disk_full_while_a_checkpoint_is_finished_leaves_one_that_resumes(tiny, tmp_path, monkeypatch):
+    "Issue 20: the disk fills while `huggingtweets_seconds.json` is written; the advised --resume must work"
+    import errno, pathlib
+    writes, write_text = [], pathlib.Path.write_text
+    def full_second_time(self, data, *a, **kw):
+        if self.name == 'huggingtweets_seconds.json' and len(writes := writes_of(self)) == 2:
+            write_text(self, '')  # the file is made, then the disk is full
+            raise OSError(errno.ENOSPC, 'No space left on device', str(self))
+        return write_text(self, data, *a, **kw)
+    def writes_of(path): writes.append(path); return writes
+    monkeypatch.setattr(pathlib.Path, 'write_text', full_second_time)
+    run = lambda **kw: train(dataset(TRAIN * 3), tmp_path/'bot', base_model=tiny, method='full', wandb='disabled', epochs=2,
+                             n_evals=4, **FAST, **kw)
+    with pytest.raises(HuggingTweetsError, match='The disk is full: free some space, then continue with --resume from .*checkpoint-'):
+        run()
+    ckpts = tmp_path/'bot'/'checkpoints'
+    assert all(json.loads((c/'huggingtweets_seconds.json').read_text())['train_seconds'] >= 0 for c in ckpts.glob('checkpoint-*'))
+    run(resume=True)
+    assert (tmp_path/'bot'/'model.safetensors').exists()
+
 def test_one_training_per_bot_folder(tiny, tmp_path):
     from filelock import FileLock
     (tmp_path/'bot').mkdir()
