@@ -138,8 +138,17 @@ def _flag(name:str)->str: return '--' + name.replace('_', '-')
 def _training_flags()->list:
     "One option per knob of `TUNABLE`, each overriding the `train` hyperparameter of the same name"
     from huggingtweets.hyperparameters import TUNABLE
-    return [arg(_flag(k), type=t, default=None, help=h if 'default' in h else f'{h} (default: measured for the method and device)')
-            for k,(t,h,_) in TUNABLE.items()]
+    return [arg(_flag(k), type=_knob(k, t), default=None, help=h if 'default' in h else f'{h} (default: measured for the method and device)')
+            for k,(t,h,_,_) in TUNABLE.items()]
+
+def _knob(name:str, kind=float):
+    "The argparse type of a number of the hyperparameters table: parsed as `kind`, refused in one line unless allowed (`check_knob`)"
+    from huggingtweets.hyperparameters import check_knob, knob_range
+    def parse(text:str):
+        try: return check_knob(name, kind(text))
+        except (ValueError, HuggingTweetsError): raise argparse.ArgumentTypeError(f'must be {knob_range(name)}, not {text!r}') from None
+    parse.__name__ = kind.__name__  # what argparse calls the type in its own messages
+    return parse
 
 # %% ../nbs/08_cli.ipynb #481b1aa0
 FORCE = arg('--force', action='store_true', help='write the bot into the -o folder even if it is not a bot folder: files with a '
@@ -155,7 +164,7 @@ def _hub_id(text:str)->str:
          arg('-o', '--out', type=Path, default=None, help='the bot folder (default: bots/NAME)'),
          arg('--base-model', default='embedded', help='embedded (SmolLM2-135M, offline), gpt2, a Hub id or a local folder'),
          arg('--method', choices=['lora', 'full'], default='lora', help='LoRA adapters merged on save, or full fine-tuning'),
-         arg('--max-minutes', type=float, default=None, help='a time limit for the whole training: loading, evaluations, training '
+         arg('--max-minutes', type=_knob('max_minutes'), default=None, help='a time limit for the whole training: loading, evaluations, training '
              'and saving (samples and the card take seconds more); training is fitted into it, and the command says what '
              'the limit cost (default: none: an amount of data ends training, so a busy machine is slower, not worse)'),
          *_training_flags(),
@@ -242,7 +251,7 @@ def push_cmd(args):
 # %% ../nbs/08_cli.ipynb #969d9a39
 @command('huggingtweets demo --max-minutes 3',
          arg('-o', '--out', type=Path, default=BOTS_DIR/'demo', help='the bot folder (default: %(default)s)'),
-         arg('--max-minutes', type=float, default=None, help='a time limit for the whole training (default: none)'),
+         arg('--max-minutes', type=_knob('max_minutes'), default=None, help='a time limit for the whole training (default: none)'),
          arg('--prompt', default=PROMPT, help='how the samples start (default: %(default)r)'), FORCE)
 def demo_cmd(args):
     "Make a bot of the bundled sample account, offline, on the embedded base model"

@@ -20,7 +20,7 @@ from peft import LoraConfig, get_peft_model
 from transformers import PrinterCallback, Trainer, TrainerCallback, TrainingArguments
 from . import __version__
 from .core import HuggingTweetsError, say
-from .hyperparameters import TRAINING_DEFAULTS
+from .hyperparameters import LIMITS, TRAINING_DEFAULTS, TUNABLE, check_knob
 from .botfolder import check_bot_folder, write_bot
 from .dataset import BotDataset
 from .models import EMBEDDED, base_info, idle_cores, load_base, precision, separator, tiny_base, train_device
@@ -78,6 +78,8 @@ def _hyperparameters(method, epochs, max_minutes, seed, overrides:dict)->dict:
     hp = defaults(method)
     unknown = set(overrides) - set(hp)
     if unknown: raise HuggingTweetsError(f"Unknown training options {sorted(unknown)}: known ones are {sorted(hp)}.")
+    for k,v in dict(overrides, epochs=epochs, max_minutes=max_minutes).items():
+        if v is not None and (k in TUNABLE or k in LIMITS): check_knob(k, v)  # before anything is loaded
     if epochs is not None and 'max_tokens' not in overrides: hp['max_tokens'] = None  # passes asked for are run whole
     hp.update(overrides)
     return dict(hp, epochs=epochs or hp['epochs'], max_minutes=max_minutes, seed=seed)

@@ -150,3 +150,17 @@ def test_demo_makes_a_bot_of_the_sample_account(run, tmp_path):
     bot = tmp_path/'bots'/'demo'
     assert BOT_FILES <= {p.name for p in bot.iterdir()}
     assert json.loads((bot/'huggingtweets.json').read_text())['base_model'] == 'embedded'
+
+@pytest.mark.parametrize('flags, said', [
+    (['--epochs', 'nan'], 'argument --epochs: must be a number above 0'), (['--epochs', '-1'], 'argument --epochs: must be a number above 0'),
+    (['--epochs', '0'], 'argument --epochs: must be a number above 0'), (['--block-size', '0'], 'argument --block-size: must be a whole number of 2 or more'),
+    (['--block-size', '-5'], 'argument --block-size'), (['--batch-size', '0'], 'argument --batch-size: must be a whole number of 1 or more'),
+    (['--gradient-accumulation-steps', '0'], 'argument --gradient-accumulation-steps'), (['--lora-rank', '0'], 'argument --lora-rank'),
+    (['--learning-rate', 'nan'], 'argument --learning-rate: must be a number above 0'), (['--max-tokens', '0'], 'argument --max-tokens'),
+    (['--max-minutes', '-1'], 'argument --max-minutes: must be a number above 0, not \'-1\''), (['--warmup-ratio', '1'], 'argument --warmup-ratio')])
+def test_numbers_nobody_checked_are_refused_in_one_line(flags, said, capsys):
+    "Issue 20: each number of the hyperparameters table is checked as argparse parses it: one line naming the flag, before any download"
+    from huggingtweets.cli import main
+    with pytest.raises(SystemExit) as e: main(['train', 'archive:sample', *flags])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert e.value.code == 2 and said in err and err.startswith('huggingtweets train: error: '), err
