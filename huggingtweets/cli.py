@@ -10,7 +10,7 @@ __all__ = ['console', 'ACCOUNTS', 'REFRESH', 'MAX_POSTS', 'TEXT_FIELD', 'TIME_FI
            'generate_cmd', 'report_cmd', 'push_cmd', 'demo_cmd', 'app_cmd']
 
 # %% ../nbs/08_cli.ipynb #bbbc7f51
-import argparse, json, os, sys, warnings
+import argparse, errno, json, os, sys, warnings
 from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
@@ -53,6 +53,13 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     if str(message) not in _SHOWN: print(f'warning: {plain(message)}', file=sys.stderr)
     _SHOWN.add(str(message))
 
+def _reader_gone():
+    "Point stdout at /dev/null, so the flush at exit meets no second broken pipe"
+    try: os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError): pass
+
+def _disk_full(e:Exception)->bool: return isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)
+
 def main(argv:list[str]|None=None, # arguments; `sys.argv[1:]` when None
         )->int:                     # the exit code
     "Run the `huggingtweets` command line"
@@ -68,8 +75,15 @@ def main(argv:list[str]|None=None, # arguments; `sys.argv[1:]` when None
     except KeyboardInterrupt:
         print('interrupted: what was downloaded or trained so far is kept', file=sys.stderr)
         return 130
+    except BrokenPipeError:  # what reads our output went away (`| head -1`): stop quietly, as Unix tools do
+        _reader_gone()
+        return 1  # as `rich` does when the pipe breaks under it, and as Python's documentation advises
     except Exception as e:  # a bug or a fault no stage foresaw: one line too, the traceback on request
         if os.environ.get('HUGGINGTWEETS_DEBUG'): raise
+        if _disk_full(e):
+            print(f"error: the disk is full{f' (writing {plain(e.filename)})' if e.filename else ''}: free some space and run again "
+                  "(what was downloaded or trained so far is kept).", file=sys.stderr)
+            return 1
         print(f'error: {plain(type(e).__name__)}: {plain(e)} (what was downloaded or trained so far is kept; '
               f'set HUGGINGTWEETS_DEBUG=1 for the traceback, and report it at {ISSUES_URL})',
               file=sys.stderr)

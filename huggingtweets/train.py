@@ -224,7 +224,7 @@ def train(data:BotDataset,            # the posts to train on and the held-out o
         f"Unknown learning-rate schedule {hp['lr_scheduler']!r}: use one of {', '.join(SCHEDULES)}.")
     run = _Run(data, Path(out_dir), hp, base_info(base_model), StopRequest() if stop is None else stop, keep_checkpoints)
     mode = wandb_mode(wandb)
-    with bot_lock(run.out_dir, is_main), _threads_for_idle_cores(hp['device']) as threads:
+    with full_disk_is_clear(run.ckpt_dir), bot_lock(run.out_dir, is_main), _threads_for_idle_cores(hp['device']) as threads:
         run.checkpoint, run.record = start_checkpoints(run.ckpt_dir, resume, restart, is_main=is_main,
             run=dict(hyperparameters=dict(hp, **run.base), data=fingerprint(data.train, data.valid)))
         transformers.set_seed(seed)
@@ -259,7 +259,9 @@ def _evaluate_base(run:_Run):
     r['wandb_run_id'] = run.wandb.id if run.wandb else None
     if run.is_main:
         run.ckpt_dir.mkdir(parents=True, exist_ok=True)
-        (run.ckpt_dir/'run.json').write_text(json.dumps(r, indent=2))
+        tmp = run.ckpt_dir/'run.json.tmp'  # written aside, then renamed: a full disk never leaves an empty run.json
+        try: tmp.write_text(json.dumps(r, indent=2)); os.replace(tmp, run.ckpt_dir/'run.json')
+        finally: tmp.unlink(missing_ok=True)
 
 def _train_steps(run:_Run):
     "Train; when paused, raise `TrainingStopped` (or `KeyboardInterrupt` after a Ctrl-C)"

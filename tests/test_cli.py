@@ -164,3 +164,11 @@ def test_numbers_nobody_checked_are_refused_in_one_line(flags, said, capsys):
     with pytest.raises(SystemExit) as e: main(['train', 'archive:sample', *flags])
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert e.value.code == 2 and said in err and err.startswith('huggingtweets train: error: '), err
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path):
+    "Issue 20: `huggingtweets download … --json | head -1` said BrokenPipeError and asked for a report"
+    env = {**os.environ, 'HUGGINGTWEETS_CACHE': str(tmp_path/'cache'), 'PYTHONPATH': os.pathsep.join(p for p in (str(ROOT), os.environ.get('PYTHONPATH')) if p)}
+    p = subprocess.Popen([BIN/'huggingtweets', 'download', 'archive:sample', '--json'], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()  # the reader is gone before the first line
+    err = p.stderr.read().decode(); p.wait(timeout=300)
+    assert (p.returncode, err) == (1, ''), err

@@ -267,6 +267,14 @@ def test_a_disk_full_while_a_checkpoint_is_finished_leaves_one_that_resumes(tiny
     run(resume=True)
     assert (tmp_path/'bot'/'model.safetensors').exists()
 
+def test_a_full_disk_as_training_starts_is_one_clear_error(tiny, tmp_path, monkeypatch):
+    "Issue 20: a disk already full when `train` starts raised a bare OSError"
+    import errno, huggingtweets.train as t
+    def full(*a, **kw): raise OSError(errno.ENOSPC, 'No space left on device', str(tmp_path/'bot'/'checkpoints'/'run.json'))
+    monkeypatch.setattr(t, 'start_checkpoints', full)
+    with pytest.raises(HuggingTweetsError, match=r'The disk is full: free some space, then train again \(no checkpoint was saved yet\)'):
+        train(DATA, tmp_path/'bot', base_model=tiny, wandb='disabled', epochs=1, **FAST)
+
 def test_one_training_per_bot_folder(tiny, tmp_path):
     from filelock import FileLock
     (tmp_path/'bot').mkdir()
