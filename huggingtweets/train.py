@@ -247,14 +247,37 @@ def _train_and_save(run:_Run)->Path:
     run.trainer.accelerator.wait_for_everyone()
     return run.out_dir
 
+_EVAL_SHARE = 0.2  # under a time limit, the share of the time left that the held-out evaluations may take, all together
+
+def _eval_sample(blocks:list, n:int)->list:
+    "`n` of `blocks`, spread evenly over them; all of them when `n` is as many"
+    return list(blocks) if n >= len(blocks) else [blocks[i * len(blocks) // n] for i in range(n)]
+
+def _eval_size(run:_Run, blocks:list)->int:
+    "How many held-out blocks each evaluation reads: all, unless the time limit leaves room for fewer (one batch at least)"
+    if not run.hp['max_minutes']: return len(blocks)
+    left = run.hp['max_minutes'] * 60 - (time.monotonic() - run.control.t_start)
+    per_eval = _EVAL_SHARE * max(left, 0.) / (run.hp['n_evals'] + 1)  # the base model's, and those during training
+    batch, t0 = blocks[:run.hp['eval_batch_size']], time.monotonic()
+    inputs = run.trainer._prepare_inputs(run.trainer.data_collator([{'input_ids': b} for b in batch]))
+    run.trainer.prediction_step(run.trainer.model, inputs, prediction_loss_only=True)
+    n = max(len(batch), min(len(blocks), int(per_eval * len(batch) / (time.monotonic() - t0))))
+    if torch.distributed.is_available() and torch.distributed.is_initialized():  # every process evaluates the same sample
+        t = torch.tensor([n], device=run.trainer.args.device); torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MIN); n = int(t)
+    return n
+
 def _evaluate_base(run:_Run):
-    "The base model's held-out loss (once per run), written with the run record beside the checkpoints"
-    r = run.record
+    "The base model's held-out loss (once per run) on the held-out sample the time limit allows, written with the run record"
+    r, blocks = run.record, run.trainer.eval_dataset.blocks
+    if 'base_eval_loss' not in r: r['eval_blocks'] = _eval_size(run, blocks)
+    run.hp['eval_blocks'] = n = min(r.get('eval_blocks') or len(blocks), len(blocks))
+    run.trainer.eval_dataset = _Blocks(_eval_sample(blocks, n))
     if 'base_eval_loss' not in r:
         t0 = time.monotonic()
         r['base_eval_loss'] = run.trainer.evaluate()['eval_loss']
         r['eval_seconds'] = time.monotonic() - t0
-        if run.is_main: say(f"Held-out loss of the base model: {r['base_eval_loss']:.3f}")
+        sample = f" (on {n:,} of the {len(blocks):,} held-out blocks, to fit the time limit)" if n < len(blocks) else ''
+        if run.is_main: say(f"Held-out loss of the base model: {r['base_eval_loss']:.3f}{sample}")
     run.control.eval_seconds = r['eval_seconds']
     r['wandb_run_id'] = run.wandb.id if run.wandb else None
     if run.is_main:

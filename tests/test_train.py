@@ -275,6 +275,15 @@ def test_a_full_disk_as_training_starts_is_one_clear_error(tiny, tmp_path, monke
     with pytest.raises(HuggingTweetsError, match=r'The disk is full: free some space, then train again \(no checkpoint was saved yet\)'):
         train(DATA, tmp_path/'bot', base_model=tiny, wandb='disabled', epochs=1, **FAST)
 
+def test_a_time_limit_bounds_the_evaluations(tiny, tmp_path, capsys):
+    "Issue 20: --max-minutes bounds the held-out evaluations too: each reads a sample sized by the time left, the same for the base model and the bot"
+    import re
+    many = [f'{p} number {i}' for i in range(1000) for p in VALID]  # thousands of held-out blocks
+    bot = train(dataset(TRAIN, many), tmp_path/'bot', base_model=tiny, wandb='disabled', max_minutes=0.05, **FAST)
+    said = re.search(r'Held-out loss of the base model: [\d.]+ \(on ([\d,]+) of the ([\d,]+) held-out blocks, to fit the time limit\)', capsys.readouterr().out)
+    n, total = (int(x.replace(',', '')) for x in said.groups())
+    assert info(bot)['hyperparameters']['eval_blocks'] == n < total
+
 def test_one_training_per_bot_folder(tiny, tmp_path):
     from filelock import FileLock
     (tmp_path/'bot').mkdir()
