@@ -44,6 +44,7 @@ class Post:
     is_reply: bool=False   # a reply to another post
 
     def __post_init__(self):
+        "Make the text valid Unicode, once, as the post is made (`valid_text`, `valid_name`)"
         for k in ('id', 'text'): object.__setattr__(self, k, valid_text(getattr(self, k)))
         object.__setattr__(self, 'author', valid_name(self.author))
 
@@ -66,6 +67,7 @@ class Profile:
     avatar_url: str|None=None   # the avatar picture's address, when known
 
     def __post_init__(self):
+        "Make the names valid Unicode on one line, once, as the profile is made (`valid_name`)"
         for k in ('handle', 'name'): object.__setattr__(self, k, valid_name(getattr(self, k)))
         if self.avatar_url is not None: object.__setattr__(self, 'avatar_url', valid_text(self.avatar_url))
 
