@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 import libipld
 from .core import HuggingTweetsError
-from .posts import Post, Profile, _Bad, _field, _maybe, _when, _said, _json_error, _url, _size, html_text
+from .posts import Post, Profile, _Bad, _field, _maybe, _when, _said, _json_error, _url, _size, html_text, valid_name, _regular, _MAX_FILE, _MAX_FILES
 
 # %% ../nbs/01a_archives.ipynb #d3708bce
 def sample_archive()->Path:
@@ -28,7 +28,6 @@ def sample_archive()->Path:
 _WANTED = re.compile(r'(tweets?|note-tweet|account|profile)(-part\d+)?\.js')
 _FROM_X = "download it again from X (Settings → Your account → Download an archive of your data)"
 _X_SIZES = "X's files take about 3 KiB a post. This is not an X archive as X writes it"
-_MAX_FILE, _MAX_FILES = 512 << 20, 2 << 30  # bytes read from one archive file, and from one archive
 
 def _texts(found, label, folder:str='data/', fix:str=_FROM_X, size_note:str=_X_SIZES)->dict[str,str]:
     "The text of each archive file in `found`, (name, declared size, opener) triples, within the size limits"
@@ -136,9 +135,9 @@ def _archive_profile(texts:dict, label)->Profile:
     if 'account.js' not in texts:
         raise HuggingTweetsError(f"{label}: data/account.js is missing, so the account's handle is unknown. Use the whole archive zip as X sent it ({_FROM_X}).")
     accounts = _read_js('account.js', texts['account.js'], label)
-    try: acc = _field(accounts[0] if accounts else None, 'account', dict); handle = _field(acc, 'username')
+    try: acc = _field(accounts[0] if accounts else None, 'account', dict); handle = valid_name(_field(acc, 'username'))
     except _Bad: acc, handle = None, ''
-    if not handle.strip(): raise HuggingTweetsError(f"{label}: data/account.js has no account username: {_FROM_X}.")
+    if not handle: raise HuggingTweetsError(f"{label}: data/account.js has no account username: {_FROM_X}.")
     prof = _read_js('profile.js', texts['profile.js'], label) if 'profile.js' in texts else []
     return Profile(handle, _maybe(acc, 'accountDisplayName') or handle, 'archive', _url(prof[0] if prof else None, 'profile.avatarMediaUrl'))
 
@@ -166,6 +165,7 @@ def read_x_archive(path:str|Path, # the archive: X's zip, its unpacked folder, o
     "The account and posts of an X 'download your archive' export"
     path = Path(path).expanduser()
     label = label or f'archive:{path}'
+    _regular(path, label)
     texts = _archive_texts(path, label)
     parts = sorted((n for n in texts if re.fullmatch(r'tweets?(-part\d+)?\.js', n)), key=_part_order)
     if not parts: raise HuggingTweetsError(f"{label}: no data/tweets.js in it (found {sorted(texts) or 'no data/*.js files'}). "
@@ -273,6 +273,7 @@ def read_bsky_car(path:str|Path,       # a repository export: the .car file
     "The account and posts of a Bluesky repository export (CAR file)"
     path = Path(path).expanduser()
     label = label or f'archive:{path}'
+    _regular(path, label)
     if not path.is_file(): raise HuggingTweetsError(f"{label}: there is no file at {path}. Check the path to your Bluesky export.")
     header, blocks = _car_blocks(path, label)
     did, root = _commit(header, blocks, label)
@@ -330,7 +331,7 @@ def _mastodon_handle(actor, items:list, path:Path)->str:
     where = _maybe(actor, 'id') or next((a for it in items[:100] if (a := _maybe(it, 'actor'))), None) or ''
     try: server = urlparse(where).netloc.rpartition('@')[2].lower()
     except ValueError: server = ''
-    user = _maybe(actor, 'preferredUsername') or where.rstrip('/').rpartition('/')[2] or path.stem
+    user = valid_name(_maybe(actor, 'preferredUsername') or '') or where.rstrip('/').rpartition('/')[2] or path.stem
     return f'{user}@{server}' if server and '@' not in user else user
 
 # %% ../nbs/01a_archives.ipynb #671ca13c
@@ -341,6 +342,7 @@ def read_mastodon_archive(path:str|Path,       # the archive: the zip, or the fo
     "The account and posts of a Mastodon account archive"
     path = Path(path).expanduser()
     label = label or f'archive:{path}'
+    _regular(path, label)
     if not path.exists(): raise HuggingTweetsError(f"{label}: there is no file or folder at {path}. Check the path to your Mastodon archive.")
     texts = _mastodon_texts(path, label)
     if 'outbox.json' not in texts: raise HuggingTweetsError(f"{label}: no outbox.json in it, so it is not a Mastodon archive: {_FROM_MASTODON}.")
@@ -373,6 +375,7 @@ def read_archive(path:str|Path,       # X's zip or folder, Bluesky's .car file, 
     "The account and posts of an account's own export, from X, Bluesky or Mastodon"
     path = Path(path).expanduser()
     label = label or f'archive:{path}'
+    _regular(path, label)
     kind = _archive_kind(path)
     if kind == 'bsky': return read_bsky_car(path, label)
     return read_mastodon_archive(path, label, include_private) if kind == 'mastodon' else read_x_archive(path, label)

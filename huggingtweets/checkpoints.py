@@ -98,13 +98,20 @@ class AtomicCheckpoints(Trainer):
         if self.is_world_process_zero(): shutil.rmtree(aside, ignore_errors=True)
         self.accelerator.wait_for_everyone()
         self.args.output_dir = str(aside)
-        try: super()._save_checkpoint(model, trial)
+        try:
+            super()._save_checkpoint(model, trial)
+            if self.is_world_process_zero(): _save_extras(self.callback_handler.callbacks, aside/name)
         except BaseException:
             if self.is_world_process_zero(): shutil.rmtree(aside, ignore_errors=True)  # a full disk gets its space back
             raise
         finally: self.args.output_dir = str(final)
         self.accelerator.wait_for_everyone()
         if self.is_world_process_zero(): _rename_into_place(aside/name, final/name)
+
+def _save_extras(callbacks:list, folder:Path):
+    "Have each callback that adds files to a checkpoint (`save_into`) write them into `folder`, before it is in place"
+    for cb in callbacks:
+        if hasattr(cb, 'save_into'): cb.save_into(folder)
 
 def _rename_into_place(saved:Path, final:Path):
     "Move the checkpoint `saved` to `final`, and delete all but the newest `_KEEP` beside it"
@@ -144,14 +151,18 @@ def seconds_before(checkpoint:str|None, # the checkpoint resumed from, if any
                   )->float:
     "Training seconds spent before `checkpoint`"
     f = checkpoint and Path(checkpoint)/'huggingtweets_seconds.json'
-    return json.loads(f.read_text())['train_seconds'] if f and f.exists() else 0.0
+    if not (f and f.exists()): return 0.0
+    try: s = json.loads(f.read_text())['train_seconds']; ok = isinstance(s, (int, float)) and 0 <= s < float('inf')
+    except (OSError, ValueError, KeyError, TypeError): ok = False
+    if ok: return float(s)
+    print(f"The training seconds before {checkpoint} are unknown ({f.name} can't be read): counting from zero.", file=sys.stderr, flush=True)
+    return 0.0
 
 class TrainSeconds(TrainerCallback):
     "Count the training seconds, from `before`, and record them in each checkpoint"
     def __init__(self, before:float=0.): self.before = before
     def on_train_begin(self, args, state, control, **kwargs): self.t0 = time.monotonic()
     def seconds(self)->float: return self.before + time.monotonic() - self.t0
-    def on_save(self, args, state, control, **kwargs):
-        if state.is_world_process_zero:
-            path = Path(args.output_dir)/f'checkpoint-{state.global_step}'/'huggingtweets_seconds.json'
-            path.write_text(json.dumps(dict(train_seconds=self.seconds())))
+    def save_into(self, folder:Path):
+        "Record the seconds so far in the checkpoint being written in `folder`"
+        (folder/'huggingtweets_seconds.json').write_text(json.dumps(dict(train_seconds=self.seconds())))

@@ -10,7 +10,7 @@ __all__ = ['console', 'ACCOUNTS', 'REFRESH', 'MAX_POSTS', 'TEXT_FIELD', 'TIME_FI
            'generate_cmd', 'report_cmd', 'push_cmd', 'demo_cmd', 'app_cmd']
 
 # %% ../nbs/08_cli.ipynb #bbbc7f51
-import argparse, json, os, sys, warnings
+import argparse, errno, json, os, sys, warnings
 from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
@@ -53,6 +53,13 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     if str(message) not in _SHOWN: print(f'warning: {plain(message)}', file=sys.stderr)
     _SHOWN.add(str(message))
 
+def _reader_gone():
+    "Point stdout at /dev/null, so the flush at exit meets no second broken pipe"
+    try: os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError): pass
+
+def _disk_full(e:Exception)->bool: return isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)
+
 def main(argv:list[str]|None=None, # arguments; `sys.argv[1:]` when None
         )->int:                     # the exit code
     "Run the `huggingtweets` command line"
@@ -68,8 +75,15 @@ def main(argv:list[str]|None=None, # arguments; `sys.argv[1:]` when None
     except KeyboardInterrupt:
         print('interrupted: what was downloaded or trained so far is kept', file=sys.stderr)
         return 130
+    except BrokenPipeError:  # what reads our output went away (`| head -1`): stop quietly, as Unix tools do
+        _reader_gone()
+        return 1  # as `rich` does when the pipe breaks under it, and as Python's documentation advises
     except Exception as e:  # a bug or a fault no stage foresaw: one line too, the traceback on request
         if os.environ.get('HUGGINGTWEETS_DEBUG'): raise
+        if _disk_full(e):
+            print(f"error: the disk is full{f' (writing {plain(e.filename)})' if e.filename else ''}: free some space and run again "
+                  "(what was downloaded or trained so far is kept).", file=sys.stderr)
+            return 1
         print(f'error: {plain(type(e).__name__)}: {plain(e)} (what was downloaded or trained so far is kept; '
               f'set HUGGINGTWEETS_DEBUG=1 for the traceback, and report it at {ISSUES_URL})',
               file=sys.stderr)
@@ -137,8 +151,17 @@ def _flag(name:str)->str: return '--' + name.replace('_', '-')
 def _training_flags()->list:
     "One option per knob of `TUNABLE`, each overriding the `train` hyperparameter of the same name"
     from huggingtweets.hyperparameters import TUNABLE
-    return [arg(_flag(k), type=t, default=None, help=h if 'default' in h else f'{h} (default: measured for the method and device)')
-            for k,(t,h,_) in TUNABLE.items()]
+    return [arg(_flag(k), type=_knob(k, t), default=None, help=h if 'default' in h else f'{h} (default: measured for the method and device)')
+            for k,(t,h,_,_) in TUNABLE.items()]
+
+def _knob(name:str, kind=float):
+    "The argparse type of a number of the hyperparameters table: parsed as `kind`, refused in one line unless allowed (`check_knob`)"
+    from huggingtweets.hyperparameters import check_knob, knob_range
+    def parse(text:str):
+        try: return check_knob(name, kind(text))
+        except (ValueError, HuggingTweetsError): raise argparse.ArgumentTypeError(f'must be {knob_range(name)}, not {text!r}') from None
+    parse.__name__ = kind.__name__  # what argparse calls the type in its own messages
+    return parse
 
 # %% ../nbs/08_cli.ipynb #481b1aa0
 FORCE = arg('--force', action='store_true', help='write the bot into the -o folder even if it is not a bot folder: files with a '
@@ -154,7 +177,7 @@ def _hub_id(text:str)->str:
          arg('-o', '--out', type=Path, default=None, help='the bot folder (default: bots/NAME)'),
          arg('--base-model', default='embedded', help='embedded (SmolLM2-135M, offline), gpt2, a Hub id or a local folder'),
          arg('--method', choices=['lora', 'full'], default='lora', help='LoRA adapters merged on save, or full fine-tuning'),
-         arg('--max-minutes', type=float, default=None, help='a time limit for the whole training: loading, evaluations, training '
+         arg('--max-minutes', type=_knob('max_minutes'), default=None, help='a time limit for the whole training: loading, evaluations, training '
              'and saving (samples and the card take seconds more); training is fitted into it, and the command says what '
              'the limit cost (default: none: an amount of data ends training, so a busy machine is slower, not worse)'),
          *_training_flags(),
@@ -255,7 +278,7 @@ def push_cmd(args):
 # %% ../nbs/08_cli.ipynb #969d9a39
 @command('huggingtweets demo --max-minutes 3',
          arg('-o', '--out', type=Path, default=BOTS_DIR/'demo', help='the bot folder (default: %(default)s)'),
-         arg('--max-minutes', type=float, default=None, help='a time limit for the whole training (default: none)'),
+         arg('--max-minutes', type=_knob('max_minutes'), default=None, help='a time limit for the whole training (default: none)'),
          arg('--prompt', default=PROMPT, help='how the samples start (default: %(default)r)'), FORCE)
 def demo_cmd(args):
     "Make a bot of the bundled sample account, offline, on the embedded base model"

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from .core import HuggingTweetsError
-from .posts import Post, Profile, parse_time, _maybe, _said, _json_error, html_text
+from .posts import Post, Profile, parse_time, _maybe, _said, _json_error, _size, _regular, _MAX_FILE, html_text, valid_name
 
 # %% ../nbs/01b_files.ipynb #73b94af6
 _TEXT_FIELDS = ('full_text', 'text', 'rawContent', 'content', 'tweet', 'tweets', 'tweet_text', 'body')
@@ -47,7 +47,11 @@ def _rows(path:Path, label)->list:
     suffix = path.suffix.lower()
     if suffix in ('.car', '.zip'): raise HuggingTweetsError(f"{label}: a {suffix} file is an archive, not a file of posts: name it archive:{path}.")
     if suffix not in _SUFFIXES: raise HuggingTweetsError(f"{label}: I read .txt, .csv, .json and .jsonl files, not {suffix or 'files without an extension'}.")
-    try: text = path.read_text(encoding='utf-8-sig')
+    with open(path, 'rb') as f: data = f.read(_MAX_FILE + 1) if path.stat().st_size <= _MAX_FILE else None
+    if data is None or len(data) > _MAX_FILE:  # the size on disk first; then one byte past the limit, as a file may grow
+        raise HuggingTweetsError(f"{label}: {path.name} is more than {_size(_MAX_FILE)}, the most huggingtweets reads from one file. "
+                                 "Keep the posts you want to learn from (a few thousand are plenty) in a smaller file.")
+    try: text = data.decode('utf-8-sig'); del data
     except UnicodeDecodeError as e: raise HuggingTweetsError(f"{label}: not UTF-8 text (byte {e.start + 1:,}). Save the file as UTF-8 and run again.") from None
     if suffix == '.txt': return [l.strip() for l in text.splitlines() if l.strip()]
     if suffix != '.json': return _csv_rows(text, label) if suffix == '.csv' else _json_lines(text, label)
@@ -87,7 +91,7 @@ def _unbytes(posts:list[Post])->list[Post]:
 def _account_of(v)->str:
     "A handle from an author field: text, or an object with `screen_name` or `username`"
     v = (_maybe(v, 'screen_name') or _maybe(v, 'username') or '') if isinstance(v, dict) else v
-    return v.strip().removeprefix('@') if isinstance(v, str) else ''
+    return valid_name(v).removeprefix('@') if isinstance(v, str) else ''
 
 def _time_of(row:dict, keys:dict, field:str|None)->str|int|float|None:
     "A row's time: `field`, or the first usual time field; `date` joined by `time` when it holds only a day"
@@ -148,10 +152,10 @@ def read_file(path:str|Path,            # a .txt, .csv, .json or .jsonl file of 
     "The posts of a file, one per line or row"
     path = Path(path).expanduser()
     label = label or f'file:{path}'
-    if not path.is_file(): raise HuggingTweetsError(f"{label}: there is no file at {path}. Check the path.")
+    if not _regular(path, label).is_file(): raise HuggingTweetsError(f"{label}: there is no file at {path}. Check the path.")
     try: rows, mtime = _rows(path, label), datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
     except OSError as e: raise HuggingTweetsError(f"{label}: can't read {path} ({e.strerror or e}). Check the file's permissions.") from None
     found, name = _file_account(rows, path)
-    handle = (handle or '').strip().removeprefix('@') or found
+    handle = valid_name(handle or '').removeprefix('@') or found
     posts = _unbytes([_file_post(r, i, handle, text_field, time_field, mtime, label) for i,r in enumerate(rows)])
     return Profile(handle, name or handle, 'file'), sorted(posts, key=lambda p: p.created_at, reverse=True)

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import requests
 from tqdm import tqdm
 from .core import HuggingTweetsError, cache_dir, safe_name
-from .posts import Post, Profile, _Bad, _said
+from .posts import Post, Profile, _Bad, _said, valid_name
 from .archives import read_archive, sample_archive
 from .files import read_file
 from .apis import _RateLimited, _ReplyTooBig, _bsky, _mastodon, _x
@@ -91,7 +91,7 @@ class Source:
 # %% ../nbs/01_sources.ipynb #86c8a4dd
 def _renamed(profile:Profile, posts:list[Post], handle:str|None)->tuple[Profile, list[Post]]:
     "The account and its posts under `handle`, when one is given"
-    if not (h := (handle or '').strip().removeprefix('@')) or h == profile.handle: return profile, posts
+    if not (h := valid_name(handle or '').removeprefix('@')) or h == profile.handle: return profile, posts
     return replace(profile, handle=h, name=h if profile.name == profile.handle else profile.name), [replace(p, author=h) for p in posts]
 
 def _read_archive(acct:Account, handle:str|None=None, include_private:bool=False, **_)->tuple[Profile, list[Post]]:

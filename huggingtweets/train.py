@@ -20,7 +20,7 @@ from peft import LoraConfig, get_peft_model
 from transformers import PrinterCallback, Trainer, TrainerCallback, TrainingArguments
 from . import __version__
 from .core import HuggingTweetsError, say
-from .hyperparameters import TRAINING_DEFAULTS
+from .hyperparameters import LIMITS, TRAINING_DEFAULTS, TUNABLE, check_knob
 from .botfolder import check_bot_folder, write_bot
 from .dataset import BotDataset
 from .models import EMBEDDED, base_info, idle_cores, load_base, precision, separator, tiny_base, train_device
@@ -81,6 +81,8 @@ def _hyperparameters(method, epochs, max_minutes, seed, overrides:dict)->dict:
     hp = defaults(method)
     unknown = set(overrides) - set(hp)
     if unknown: raise HuggingTweetsError(f"Unknown training options {sorted(unknown)}: known ones are {sorted(hp)}.")
+    for k,v in dict(overrides, epochs=epochs, max_minutes=max_minutes).items():
+        if v is not None and (k in TUNABLE or k in LIMITS): check_knob(k, v)  # before anything is loaded
     if epochs is not None and 'max_tokens' not in overrides: hp['max_tokens'] = None  # passes asked for are run whole
     hp.update(overrides)
     return dict(hp, epochs=epochs or hp['epochs'], max_minutes=max_minutes, seed=seed)
@@ -225,7 +227,7 @@ def train(data:BotDataset,            # the posts to train on and the held-out o
         f"Unknown learning-rate schedule {hp['lr_scheduler']!r}: use one of {', '.join(SCHEDULES)}.")
     run = _Run(data, Path(out_dir), hp, base_info(base_model), StopRequest() if stop is None else stop, keep_checkpoints)
     mode = wandb_mode(wandb)
-    with bot_lock(run.out_dir, is_main), _threads_for_idle_cores(hp['device']) as threads:
+    with full_disk_is_clear(run.ckpt_dir), bot_lock(run.out_dir, is_main), _threads_for_idle_cores(hp['device']) as threads:
         run.checkpoint, run.record = start_checkpoints(run.ckpt_dir, resume, restart, is_main=is_main,
             run=dict(hyperparameters=dict(hp, **run.base), data=fingerprint(data.train, data.valid)))
         transformers.set_seed(seed)
@@ -248,19 +250,44 @@ def _train_and_save(run:_Run)->Path:
     run.trainer.accelerator.wait_for_everyone()
     return run.out_dir
 
+_EVAL_SHARE = 0.2  # under a time limit, the share of the time left that the held-out evaluations may take, all together
+
+def _eval_sample(blocks:list, n:int)->list:
+    "`n` of `blocks`, spread evenly over them; all of them when `n` is as many"
+    return list(blocks) if n >= len(blocks) else [blocks[i * len(blocks) // n] for i in range(n)]
+
+def _eval_size(run:_Run, blocks:list)->int:
+    "How many held-out blocks each evaluation reads: all, unless the time limit leaves room for fewer (one batch at least)"
+    if not run.hp['max_minutes']: return len(blocks)
+    left = run.hp['max_minutes'] * 60 - (time.monotonic() - run.control.t_start)
+    per_eval = _EVAL_SHARE * max(left, 0.) / (run.hp['n_evals'] + 1)  # the base model's, and those during training
+    batch, t0 = blocks[:run.hp['eval_batch_size']], time.monotonic()
+    inputs = run.trainer._prepare_inputs(run.trainer.data_collator([{'input_ids': b} for b in batch]))
+    run.trainer.prediction_step(run.trainer.model, inputs, prediction_loss_only=True)
+    n = max(len(batch), min(len(blocks), int(per_eval * len(batch) / (time.monotonic() - t0))))
+    if torch.distributed.is_available() and torch.distributed.is_initialized():  # every process evaluates the same sample
+        t = torch.tensor([n], device=run.trainer.args.device); torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MIN); n = int(t)
+    return n
+
 def _evaluate_base(run:_Run):
-    "The base model's held-out loss (once per run), written with the run record beside the checkpoints"
-    r = run.record
+    "The base model's held-out loss (once per run) on the held-out sample the time limit allows, written with the run record"
+    r, blocks = run.record, run.trainer.eval_dataset.blocks
+    if 'base_eval_loss' not in r: r['eval_blocks'] = _eval_size(run, blocks)
+    run.hp['eval_blocks'] = n = min(r.get('eval_blocks') or len(blocks), len(blocks))
+    run.trainer.eval_dataset = _Blocks(_eval_sample(blocks, n))
     if 'base_eval_loss' not in r:
         t0 = time.monotonic()
         r['base_eval_loss'] = run.trainer.evaluate()['eval_loss']
         r['eval_seconds'] = time.monotonic() - t0
-        if run.is_main: say(f"Held-out loss of the base model: {r['base_eval_loss']:.3f}")
+        sample = f" (on {n:,} of the {len(blocks):,} held-out blocks, to fit the time limit)" if n < len(blocks) else ''
+        if run.is_main: say(f"Held-out loss of the base model: {r['base_eval_loss']:.3f}{sample}")
     run.control.eval_seconds = r['eval_seconds']
     r['wandb_run_id'] = run.wandb.id if run.wandb else None
     if run.is_main:
         run.ckpt_dir.mkdir(parents=True, exist_ok=True)
-        (run.ckpt_dir/'run.json').write_text(json.dumps(r, indent=2))
+        tmp = run.ckpt_dir/'run.json.tmp'  # written aside, then renamed: a full disk never leaves an empty run.json
+        try: tmp.write_text(json.dumps(r, indent=2)); os.replace(tmp, run.ckpt_dir/'run.json')
+        finally: tmp.unlink(missing_ok=True)
 
 def _train_steps(run:_Run):
     "Train; when paused, raise `TrainingStopped` (or `KeyboardInterrupt` after a Ctrl-C)"

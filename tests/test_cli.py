@@ -181,3 +181,26 @@ def test_app_checks_its_numbers_as_they_enter(run, args, said):
     code, out, err = run('app', *args)
     assert code == 2 and said in err and 'Traceback' not in err and not out, err[-3000:]
     assert err.strip().splitlines()[-1].startswith('huggingtweets app: error: argument')
+
+
+@pytest.mark.parametrize('flags, said', [
+    (['--epochs', 'nan'], 'argument --epochs: must be a number above 0'), (['--epochs', '-1'], 'argument --epochs: must be a number above 0'),
+    (['--epochs', '0'], 'argument --epochs: must be a number above 0'), (['--block-size', '0'], 'argument --block-size: must be a whole number of 2 or more'),
+    (['--block-size', '-5'], 'argument --block-size'), (['--batch-size', '0'], 'argument --batch-size: must be a whole number of 1 or more'),
+    (['--gradient-accumulation-steps', '0'], 'argument --gradient-accumulation-steps'), (['--lora-rank', '0'], 'argument --lora-rank'),
+    (['--learning-rate', 'nan'], 'argument --learning-rate: must be a number above 0'), (['--max-tokens', '0'], 'argument --max-tokens'),
+    (['--max-minutes', '-1'], 'argument --max-minutes: must be a number above 0, not \'-1\''), (['--warmup-ratio', '1'], 'argument --warmup-ratio')])
+def test_numbers_nobody_checked_are_refused_in_one_line(flags, said, capsys):
+    "Issue 20: each number of the hyperparameters table is checked as argparse parses it: one line naming the flag, before any download"
+    from huggingtweets.cli import main
+    with pytest.raises(SystemExit) as e: main(['train', 'archive:sample', *flags])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert e.value.code == 2 and said in err and err.startswith('huggingtweets train: error: '), err
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path):
+    "Issue 20: `huggingtweets download … --json | head -1` said BrokenPipeError and asked for a report"
+    env = {**os.environ, 'HUGGINGTWEETS_CACHE': str(tmp_path/'cache'), 'PYTHONPATH': os.pathsep.join(p for p in (str(ROOT), os.environ.get('PYTHONPATH')) if p)}
+    p = subprocess.Popen([BIN/'huggingtweets', 'download', 'archive:sample', '--json'], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()  # the reader is gone before the first line
+    err = p.stderr.read().decode(); p.wait(timeout=300)
+    assert (p.returncode, err) == (1, ''), err

@@ -42,10 +42,21 @@ def cache():
 
 # ---------------------------------------------------------------- what readers must give
 
+CONTROLS = re.compile('[\x00-\x08\x0b-\x1f\x7f-\x9f]')
+BIDI = re.compile('[\u202a-\u202e\u2066-\u2069]')
+
+
+def valid(s:str, name=False)->bool:
+    "Whether `s` is text every later stage can write: valid Unicode, no control characters but newline and tab; a name on one line, without bidi controls"
+    s.encode('utf-8')  # raises on a lone surrogate
+    return not CONTROLS.search(s) and not (name and (BIDI.search(s) or '\n' in s or '\t' in s))
+
+
 def well_formed(posts):
     "Posts the later stages can trust"
     for p in posts:
         assert isinstance(p, Post) and all(isinstance(v, str) for v in (p.id, p.text, p.author, p.source))
+        assert valid(p.id) and valid(p.text) and valid(p.author, name=True), p
         assert isinstance(p.created_at, datetime) and p.created_at.tzinfo is not None
         assert isinstance(p.is_repost, bool) and isinstance(p.is_reply, bool)
         assert Post.from_dict(json.loads(json.dumps(p.to_dict()))) == p
@@ -54,6 +65,7 @@ def well_formed(posts):
 
 def profile_ok(p):
     assert isinstance(p, Profile) and isinstance(p.handle, str) and isinstance(p.name, str)
+    assert valid(p.handle, name=True) and valid(p.name, name=True), p
     assert p.avatar_url is None or p.avatar_url.startswith('https://')
 
 
@@ -80,7 +92,9 @@ times = st.one_of(good_when.map(lambda d: d.strftime('%a %b %d %H:%M:%S %z %Y'))
                   good_when.map(lambda d: d.isoformat().replace('+00:00', 'Z')), st.integers(0, 2**32),
                   st.sampled_from(['0001-01-01T00:00:00+01:00', '9999-12-31T23:59:59-01:00', '', 'nan', '99999999999', 'Sun Dec 31 14:36:59 +2500 2023']),
                   st.integers(-2**40, 2**40), st.floats())
-texts = st.one_of(st.text(max_size=300), big, st.sampled_from(['RT @olu: hi', '', 'Long post about rye… https://t.co/AbC']))
+hostile = st.one_of(st.text(st.characters(exclude_categories=()), max_size=40),  # lone surrogates among them
+                    st.sampled_from(['… cut \ud83d', '\udc00 tail', 'nul\x00here', '\u202eevil\u202c', '\u2066x\u2069', 'a\r\nb\rc', '\x1b[31mred']))
+texts = st.one_of(st.text(max_size=300), big, hostile, st.sampled_from(['RT @olu: hi', '', 'Long post about rye… https://t.co/AbC']))
 html_texts = st.one_of(texts, st.lists(st.sampled_from(['<p>', '</p>', '<br>', '<a href="https://x.example/">', '</a>', '<span class="invisible">', '</span>',
                                                         'hi', ' ', '&amp;', '&#', '<', '>', '<!--', '-->', '<![CDATA[', '<a b="', '<?x', '"']), max_size=40).map(''.join))
 ids = st.one_of(st.integers(0, 2**63).map(str), st.integers(0, 2**63), st.text(max_size=8))
@@ -274,7 +288,7 @@ file_texts = st.one_of(
 @settings(max_examples=examples(400))
 def test_file(ft, field, cut, time_field, handle):
     suffix, text = ft
-    data = text.encode() if isinstance(text, str) else text
+    data = text.encode('utf-8', 'surrogatepass') if isinstance(text, str) else text  # a lone surrogate in a .txt or .csv: bytes that are not UTF-8
     with tempfile.TemporaryDirectory() as d:
         (Path(d)/f'posts{suffix}').write_bytes(data[:cut] if cut is not None else data)
         got = outcome(read_file, Path(d)/f'posts{suffix}', field, None, time_field, handle)
@@ -395,6 +409,7 @@ def cbor_safe(v):
     "`v` with what DAG-CBOR can't hold (floats that are not finite, integers past 64 bits) made text"
     if isinstance(v, dict): return {str(k): cbor_safe(x) for k,x in v.items()}
     if isinstance(v, list): return [cbor_safe(x) for x in v]
+    if isinstance(v, str): return v.encode('utf-8', 'replace').decode()  # CBOR text is UTF-8: no lone surrogates
     if isinstance(v, float) and v != v or v in (float('inf'), float('-inf')) or isinstance(v, int) and not isinstance(v, bool) and not -2**63 <= v < 2**64: return str(v)
     return v
 
@@ -700,3 +715,77 @@ def test_generate_numbers_in_the_library(template, n, seed, says):
     "`generate` itself refuses the same numbers, before it loads anything"
     with pytest.raises(HuggingTweetsError) as e: generate(template, n=n, seed=seed, engine='transformers')
     clear(str(e.value), says)
+
+
+# ---------------------------------------------------------------- text that is not valid Unicode (issue 20)
+
+def test_lone_surrogate_and_hostile_name(tmp_path):
+    "One tweet cut inside an emoji and a display name with a NUL and a right-to-left override: read as valid Unicode, written as UTF-8"
+    tweets = [{'tweet': {'id_str': str(i), 'created_at': 'Sun Dec 31 14:36:59 +0000 2023', 'full_text': f'post {i} about bread'}} for i in range(5)]
+    tweets[2]['tweet']['full_text'] = 'Long post about rye… cut \ud83d'
+    files = {'account.js': 'window.YTD.account.part0 = ' + json.dumps([{'account': {'username': 'goldie\u202e', 'accountDisplayName': 'Goldie\x00 \u202eevil\u202c'}}]),
+             'tweets.js': 'window.YTD.tweets.part0 = ' + json.dumps(tweets)}
+    profile, posts = download(f'archive:{write_archive(tmp_path, files, True, "")}')
+    test = {p.id: p.text for p in posts}
+    assert test['2'] == 'Long post about rye… cut \ufffd' and (profile.handle, profile.name) == ('goldie', 'Goldie evil')
+    json.dumps([profile.__dict__, [p.to_dict() for p in posts]], ensure_ascii=False).encode('utf-8')
+    (tmp_path/'posts.jsonl').write_text('\n'.join(json.dumps({'text': t, 'username': 'n', 'user_name': 'N\x00\u2066x'}) for t in ['a \ud83d b', 'nul\x00 here']), encoding='utf-8')
+    profile, posts = download(f'file:{tmp_path/"posts.jsonl"}')
+    assert sorted(p.text for p in posts) == ['a \ufffd b', 'nul here'] and profile.name == 'Nx'
+
+
+# ---------------------------------------------------------------- what is not a file, and files too big to read (issue 20)
+
+def returns_soon(f, *a, seconds=10):
+    "What `f(*a)` returned or raised, failing the test if it takes longer than `seconds` (a reader blocked on a FIFO never returns)"
+    import threading
+    got = {}
+    def go():
+        try: got['value'] = f(*a)
+        except BaseException as e: got['error'] = e
+    t = threading.Thread(target=go, daemon=True); t.start(); t.join(seconds)
+    assert not t.is_alive(), f'{f.__name__}{a} still running after {seconds} s'
+    if 'error' in got: raise got['error']
+    return got['value']
+
+
+@pytest.mark.parametrize('spec', ['archive:{}', 'file:{}.jsonl', 'archive:{}.car'])
+def test_fifo(tmp_path, spec):
+    "A named pipe blocks whoever opens it: every reader refuses it before opening it"
+    fifo = Path(spec.format(tmp_path/'pipe').partition(':')[2]); os.mkfifo(fifo)
+    with pytest.raises(HuggingTweetsError, match=r'is a named pipe \(FIFO\), not a file or folder'):
+        returns_soon(download, spec.format(tmp_path/'pipe'))
+
+
+def test_oversized_file(tmp_path):
+    "A posts file of one line past the limit (sparse: no disk, no memory) is refused before it is read"
+    from huggingtweets.posts import _MAX_FILE
+    with open(tmp_path/'one_line.jsonl', 'wb') as f: f.write(b'{"text": "'); f.truncate(500 * 10**6)
+    with pytest.raises(HuggingTweetsError, match='one_line.jsonl is more than 256 MiB, the most huggingtweets reads from one file'):
+        returns_soon(read_file, tmp_path/'one_line.jsonl', seconds=2)
+    assert _MAX_FILE < 500 * 10**6
+
+
+def declared(zip_bytes:bytes, sizes:dict)->bytes:
+    "A zip whose headers say member NAME unpacks to `sizes[NAME]` bytes, whatever it holds"
+    import struct
+    b = bytearray(zip_bytes)
+    for sig, size_at, name_len_at, name_at in ((b'PK\x03\x04', 22, 26, 30), (b'PK\x01\x02', 24, 28, 46)):
+        i = -1
+        while (i := b.find(sig, i + 1)) >= 0:
+            name = bytes(b[i + name_at:i + name_at + struct.unpack_from('<H', b, i + name_len_at)[0]]).decode()
+            if name in sizes: struct.pack_into('<I', b, i + size_at, sizes[name])
+    return bytes(b)
+
+
+def test_zip_of_huge_members(tmp_path):
+    "A small zip whose 4 members say they unpack to 500 MB each (2 GB in all) is refused before a byte is unpacked"
+    files = {'data/account.js': 'window.YTD.account.part0 = [{"account": {"username": "goldie"}}]',
+             **{f'data/tweets{p}.js': ' ' * 1000 for p in ('', '-part1', '-part2', '-part3')}}
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, 'w', zipfile.ZIP_DEFLATED) as z:
+        for k,v in files.items(): z.writestr(k, v)
+    (tmp_path/'huge.zip').write_bytes(declared(b.getvalue(), {k: 500 * 10**6 for k in files if 'tweets' in k}))
+    assert zipfile.ZipFile(tmp_path/'huge.zip').getinfo('data/tweets.js').file_size == 500 * 10**6
+    with pytest.raises(HuggingTweetsError, match='data/tweets.js unpacks to more than 256 MiB, the most huggingtweets reads from one archive file'):
+        returns_soon(read_archive, tmp_path/'huge.zip', seconds=2)

@@ -247,6 +247,43 @@ def test_a_full_disk_is_one_clear_error_and_keeps_the_last_checkpoint(tiny, tmp_
     run(resume=True)
     assert (tmp_path/'bot'/'model.safetensors').exists()
 
+def test_a_disk_full_while_a_checkpoint_is_finished_leaves_one_that_resumes(tiny, tmp_path, monkeypatch):
+    "Issue 20: the disk fills while `huggingtweets_seconds.json` is written; the advised --resume must work"
+    import errno, pathlib
+    writes, write_text = [], pathlib.Path.write_text
+    def full_second_time(self, data, *a, **kw):
+        if self.name == 'huggingtweets_seconds.json' and len(writes := writes_of(self)) == 2:
+            write_text(self, '')  # the file is made, then the disk is full
+            raise OSError(errno.ENOSPC, 'No space left on device', str(self))
+        return write_text(self, data, *a, **kw)
+    def writes_of(path): writes.append(path); return writes
+    monkeypatch.setattr(pathlib.Path, 'write_text', full_second_time)
+    run = lambda **kw: train(dataset(TRAIN * 3), tmp_path/'bot', base_model=tiny, method='full', wandb='disabled', epochs=2,
+                             n_evals=4, **FAST, **kw)
+    with pytest.raises(HuggingTweetsError, match='The disk is full: free some space, then continue with --resume from .*checkpoint-'):
+        run()
+    ckpts = tmp_path/'bot'/'checkpoints'
+    assert all(json.loads((c/'huggingtweets_seconds.json').read_text())['train_seconds'] >= 0 for c in ckpts.glob('checkpoint-*'))
+    run(resume=True)
+    assert (tmp_path/'bot'/'model.safetensors').exists()
+
+def test_a_full_disk_as_training_starts_is_one_clear_error(tiny, tmp_path, monkeypatch):
+    "Issue 20: a disk already full when `train` starts raised a bare OSError"
+    import errno, huggingtweets.train as t
+    def full(*a, **kw): raise OSError(errno.ENOSPC, 'No space left on device', str(tmp_path/'bot'/'checkpoints'/'run.json'))
+    monkeypatch.setattr(t, 'start_checkpoints', full)
+    with pytest.raises(HuggingTweetsError, match=r'The disk is full: free some space, then train again \(no checkpoint was saved yet\)'):
+        train(DATA, tmp_path/'bot', base_model=tiny, wandb='disabled', epochs=1, **FAST)
+
+def test_a_time_limit_bounds_the_evaluations(tiny, tmp_path, capsys):
+    "Issue 20: --max-minutes bounds the held-out evaluations too: each reads a sample sized by the time left, the same for the base model and the bot"
+    import re
+    many = [f'{p} number {i}' for i in range(1000) for p in VALID]  # thousands of held-out blocks
+    bot = train(dataset(TRAIN, many), tmp_path/'bot', base_model=tiny, wandb='disabled', max_minutes=0.05, **FAST)
+    said = re.search(r'Held-out loss of the base model: [\d.]+ \(on ([\d,]+) of the ([\d,]+) held-out blocks, to fit the time limit\)', capsys.readouterr().out)
+    n, total = (int(x.replace(',', '')) for x in said.groups())
+    assert info(bot)['hyperparameters']['eval_blocks'] == n < total
+
 def test_one_training_per_bot_folder(tiny, tmp_path):
     from filelock import FileLock
     (tmp_path/'bot').mkdir()
