@@ -10,7 +10,7 @@ __all__ = ['CT2_THREADS', 'ENGINES', 'ENGINE_NAMES', 'COPY_THRESHOLD', 'MIN_COPY
            'rows_to_sample', 'check_n', 'check_seed', 'generate', 'heldout_loss', 'log_predictions']
 
 # %% ../nbs/05_generate.ipynb #2538f3b7
-import math, numbers, re, secrets, time
+import math, numbers, os, re, secrets, time
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache, partial
@@ -136,7 +136,7 @@ def _prepare(gc:GenerationConfig, tok, sep:str)->GenerationConfig:
     return gc
 
 # %% ../nbs/05_generate.ipynb #c72a0002
-CT2_THREADS = 1 # CTranslate2's threads: one beat two on a 2-core CPU (see *How fast*)
+CT2_THREADS = dict(int8_float32=1, float32=2)  # CTranslate2's threads by precision, measured on 2 cores (see *How fast*)
 
 # %% ../nbs/05_generate.ipynb #c72a0009
 def _ct2_options(gc:GenerationConfig, n_start:int)->dict:
@@ -160,7 +160,8 @@ def _new_ct2_generator(ct2_dir:str, compute_type:str, seed:int):
     "A new CTranslate2 generator whose draws start from `seed`"
     import ctranslate2
     ctranslate2.set_random_seed(seed % (2**32 - 1))  # 2**32-1 itself means "a random seed"
-    return ctranslate2.Generator(ct2_dir, device='cpu', compute_type=compute_type, intra_threads=CT2_THREADS)
+    threads = min(CT2_THREADS.get(compute_type, 1), os.cpu_count() or 1)
+    return ctranslate2.Generator(ct2_dir, device='cpu', compute_type=compute_type, intra_threads=threads)
 
 @lru_cache(maxsize=2)
 def _kept_ct2_generator(ct2_dir:str, compute_type:str, stamp:str):
