@@ -454,7 +454,7 @@ def run_panel(corpora:list|None=None,    # account specs, the reference first; t
     found = recipe_runs(recipe_from, abouts) if recipe_from else {}  # refused now, not after hours of runs
     results = {}
     for i, (name, spec) in enumerate(zip(abouts, specs)):
-        _log(f"panel: {name} ({i + 1} of {len(specs)}); the recipe {'from ' + found[name][0] if name in found else 'runs'}")
+        _log(f"panel: {name} ({i + 1} of {len(specs)}); the recipe {'from ' + found[name][0] if name in found else 'runs' if kwargs.get('recipe', True) else 'left out'}")
         results[name] = run_bench(spec, quick, base_model, Path(out)/name, max_posts=max_posts, recipe_from=found.get(name, [None])[0],
                                   busy_run=busy_run and i == 0, reference=i == 0, keep_bots=keep_bots and Path(keep_bots)/name,
                                   command=command, **kwargs)
