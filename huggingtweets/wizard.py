@@ -13,7 +13,7 @@ from pathlib import Path
 import ipywidgets as W
 from IPython.display import Markdown
 from fastcore.basics import patch
-from .core import BOTS_DIR, PROMPT
+from .core import BOTS_DIR, PROMPT, HuggingTweetsError, hub_repo_id
 from .botfolder import bot_info
 from .sources import source_of
 from .wizard_parts import (SAMPLE_SPEC, LossHistory, account_html, account_note, block_local_network, check_local, check_network, duration, env_options,
@@ -21,10 +21,14 @@ from .wizard_parts import (SAMPLE_SPEC, LossHistory, account_html, account_note,
                                         report_html, save_upload, summary_text, training_lock, UploadSession)
 
 # %% ../nbs/09_wizard.ipynb #703a30f1
+def _people(accounts:list[dict])->str:
+    "The accounts' handles, as `@alice and @bob`"
+    return ' and '.join('@' + a['handle'] for a in accounts)
+
 def credit(accounts:list[dict], # the bot's accounts, as in `huggingtweets.json`
           )->str:
     "The line that says who the bot imitates"
-    return f"Written by an AI bot of {' and '.join('@' + a['handle'] for a in accounts)} (huggingtweets)"
+    return f"Written by an AI bot of {_people(accounts)} (huggingtweets)"
 
 def share_url(text:str,            # a sample
               accounts:list[dict], # the bot's accounts, as in `huggingtweets.json`
@@ -147,7 +151,7 @@ def _train_step(self:Wizard, max_minutes)->W.VBox:
 # %% ../nbs/09_wizard.ipynb #f4626a3e
 @patch
 def _samples_step(self:Wizard)->W.VBox:
-    "Step 3: prompt, count and generate button, the samples, the bot folder, its share image, style report and card"
+    "Step 3: prompt, count and generate button, the samples, the bot folder, its share image, style report, card and publish part"
     self.prompt = W.Text(value=PROMPT, description='Prompt', layout=W.Layout(width='420px'))
     self.count = W.BoundedIntText(value=5, min=1, max=50, description='Samples', layout=W.Layout(width='160px'))
     self.generate_button = _button('Generate', 'primary', 'pencil')
@@ -159,7 +163,22 @@ def _samples_step(self:Wizard)->W.VBox:
     self.card = W.Output()
     self.card_box = W.Accordion([self.card], titles=('Model card (README.md)',), layout=W.Layout(display='none'))
     return W.VBox([W.HTML('<h3>3. Generate</h3>'), W.HBox([self.prompt, self.count, self.generate_button]),
-                   self.samples_out, self.bot_out, self.image, self.report_out, self.report_image, self.card_box]).add_class('ht-step-3')
+                   self.samples_out, self.bot_out, self.image, self.report_out, self.report_image, self.card_box,
+                   self._publish_part()]).add_class('ht-step-3')
+
+@patch
+def _publish_part(self:Wizard)->W.VBox:
+    "Publish on the Hub: the repo id, the pusher's word (for someone else's posts only), the button and its result"
+    self.hub_id = W.Text(placeholder='you/alice-bot', description='Hub repo', layout=W.Layout(width='420px'))
+    self.may_publish = W.Checkbox(description='The posts are mine, or their author agreed that I publish this bot',
+                                  indent=False, layout=W.Layout(width='auto', display='none'))
+    self.publish_button = _button('Publish', 'primary', 'upload')
+    self.publish_button.on_click(lambda _: self._start(self.publish))
+    self.publish_out = W.HTML()
+    info = W.HTML('<p>Sends the bot folder\'s own files and its card to a model repo, with the Hugging Face token of this '
+                  'computer (<code>HF_TOKEN</code> or <code>hf auth login</code>).</p>')
+    return W.VBox([W.HTML('<h4>Publish on the Hugging Face Hub</h4>'), info, W.HBox([self.hub_id, self.publish_button]),
+                   self.may_publish, self.publish_out]).add_class('ht-publish')
 
 # %% ../nbs/09_wizard.ipynb #c1edc6e0
 @patch
@@ -167,7 +186,7 @@ def _refresh(self:Wizard):
     "Enable the buttons of the steps that can run now"
     self.download_button.disabled = self.upload.disabled = self._busy
     self.train_button.disabled = self._busy or not self.accounts
-    self.generate_button.disabled = self._busy or self.bot is None
+    self.generate_button.disabled = self.publish_button.disabled = self._busy or self.bot is None
 
 @patch
 def _start(self:Wizard, step):
@@ -293,7 +312,7 @@ def train(self:Wizard)->Path|None:
 # %% ../nbs/09_wizard.ipynb #3610d561
 @patch
 def _show_bot(self:Wizard):
-    "Show the trained bot: the summary, its folder, its share image, its style report and its card"
+    "Show the trained bot: the summary, its folder, its share image, its style report, its card and how to publish it"
     info = bot_info(self.bot)
     steps = info.get('hyperparameters', {}).get('steps') or self.bar.value
     if not self.cancelled:
@@ -313,6 +332,7 @@ def _show_bot(self:Wizard):
         self.card.outputs = ()
         self.card.append_display_data(Markdown(card_body((self.bot/'README.md').read_text())))
         self.card_box.layout.display = None
+    self._show_publish()
 
 @patch
 def _show_report(self:Wizard):
@@ -339,6 +359,36 @@ def generate(self:Wizard):
     except Exception as e: self.samples_out.value = error_html(e)
     finally: self._busy_while(False)
     return self.samples
+
+# %% ../nbs/09_wizard.ipynb #f6f8b05b
+@patch
+def _show_publish(self:Wizard):
+    "Ready the publish part for a new bot: the checkbox unticked, and shown only when the posts are someone else's"
+    from huggingtweets.card import own_posts
+    self.may_publish.value, self.publish_out.value = False, ''
+    self.may_publish.layout.display = 'none' if own_posts(bot_info(self.bot)) else None
+
+@patch
+def publish(self:Wizard)->str|None:
+    "Step 3: push the bot to the Hub repo in the field; a bot of someone else's posts only with the checkbox ticked"
+    from huggingtweets.card import bot_files, own_posts, push
+    if self.bot is None:
+        self.publish_out.value = message_html('Train a bot first (step 2).', 'error'); return None
+    self._busy_while(True)
+    url = None
+    try:
+        repo_id, info = hub_repo_id(self.hub_id.value.strip()), bot_info(self.bot)
+        people = _people(info['accounts'])
+        if not (self.may_publish.value or own_posts(info)): raise HuggingTweetsError(
+            f"This bot imitates {people}, whose posts are not from your own X archive: publish it only if the posts are yours "
+            f'or {people} agreed. If so, tick "{self.may_publish.description}" and press Publish again.')
+        self.publish_out.value = message_html(f'Publishing to {repo_id}…')
+        url = push(self.bot, repo_id, may_publish=self.may_publish.value)
+        sent = sorted({*bot_files(self.bot), 'README.md'})  # what `push` sends: the bot's own files and its card
+        self.publish_out.value = message_html(f"Published at {url}: {len(sent)} files ({', '.join(sent)}).", 'ok')
+    except Exception as e: self.publish_out.value = error_html(e)
+    finally: self._busy_while(False)
+    return url
 
 # %% ../nbs/09_wizard.ipynb #5575fe48
 @patch(cls_method=True)
