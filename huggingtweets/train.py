@@ -55,9 +55,9 @@ class _Blocks(Dataset):
     def __len__(self): return len(self.blocks)
     def __getitem__(self, i): return {'input_ids': self.blocks[i]}
 
-def _collate(batch:list[dict], pad_id:int)->dict:
-    "Stack blocks into `input_ids`, `attention_mask` and `labels`, padding short blocks with ignored positions"
-    n = max(len(b['input_ids']) for b in batch)
+def _collate(batch:list[dict], pad_id:int, length:int=0)->dict:
+    "Stack blocks into `input_ids`, `attention_mask` and `labels`, padded with ignored positions to `length` (or the longest block)"
+    n = max(length, *(len(b['input_ids']) for b in batch))
     ids = torch.full((len(batch), n), pad_id)
     mask, labels = torch.zeros_like(ids), torch.full_like(ids, -100)
     for i,b in enumerate(batch):
@@ -183,7 +183,7 @@ def _set_up_trainer(run:_Run, base_model:str, callbacks, threads:int, t_start:fl
     reporters = [c if isinstance(c, TrainerCallback) else ProgressReporter(c) for c in callbacks]
     for c in reporters:
         if isinstance(c, ProgressReporter): c.stop = run.stop  # they run before `Control`, which acts on it
-    run.trainer = _Trainer(model=model, args=args, data_collator=partial(_collate, pad_id=run.tok.convert_tokens_to_ids(run.sep)),
+    run.trainer = _Trainer(model=model, args=args, data_collator=partial(_collate, pad_id=run.tok.convert_tokens_to_ids(run.sep), length=hp['block_size']),
                            train_dataset=_Blocks(blocks),
                            eval_dataset=_Blocks(pack(run.data.valid, run.tok, run.sep, hp['block_size'])),
                            callbacks=[*reporters, run.control, run.seconds, ProgressBar()])
