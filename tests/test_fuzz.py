@@ -725,10 +725,16 @@ def test_lone_surrogate_and_hostile_name(tmp_path):
     tweets[2]['tweet']['full_text'] = 'Long post about rye… cut \ud83d'
     files = {'account.js': 'window.YTD.account.part0 = ' + json.dumps([{'account': {'username': 'goldie\u202e', 'accountDisplayName': 'Goldie\x00 \u202eevil\u202c'}}]),
              'tweets.js': 'window.YTD.tweets.part0 = ' + json.dumps(tweets)}
-    profile, posts = download(f'archive:{write_archive(tmp_path, files, True, "")}')
+    archive = write_archive(tmp_path, files, True, "")
+    profile, posts = download(f'archive:{archive}')
     test = {p.id: p.text for p in posts}
     assert test['2'] == 'Long post about rye… cut \ufffd' and (profile.handle, profile.name) == ('goldie', 'Goldie evil')
     json.dumps([profile.__dict__, [p.to_dict() for p in posts]], ensure_ascii=False).encode('utf-8')
+    from huggingtweets.wizard import Wizard  # the app's step 1 stayed on "Downloading… (1 of 1)" for this archive
+    w = Wizard(specs=(f'archive:{archive}',)); w.download()
+    shown = w.accounts_out.value
+    assert 'Downloading' not in shown and 'goldie' in shown, shown
+    json.dumps(shown, ensure_ascii=False).encode('utf-8')  # what the widget sends to the page
     (tmp_path/'posts.jsonl').write_text('\n'.join(json.dumps({'text': t, 'username': 'n', 'user_name': 'N\x00\u2066x'}) for t in ['a \ud83d b', 'nul\x00 here']), encoding='utf-8')
     profile, posts = download(f'file:{tmp_path/"posts.jsonl"}')
     assert sorted(p.text for p in posts) == ['a \ufffd b', 'nul here'] and profile.name == 'Nx'
