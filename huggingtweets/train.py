@@ -138,7 +138,7 @@ def _training_args(ckpt_dir:Path, hp:dict, report_to:str)->TrainingArguments:
         lr_scheduler_type=hp['lr_scheduler'], seed=hp['seed'], bf16=hp['precision'] == 'bf16', fp16=hp['precision'] == 'fp16',
         eval_strategy='no', save_strategy='no', save_total_limit=1, logging_strategy='steps',
         logging_steps=hp['log_every'], report_to=report_to, disable_tqdm=True, remove_unused_columns=False,
-        include_num_input_tokens_seen=True, ddp_find_unused_parameters=False, use_cpu=hp['device'] == 'cpu')
+        include_num_input_tokens_seen='non_padding', ddp_find_unused_parameters=False, use_cpu=hp['device'] == 'cpu')
 
 def _last_eval(state)->float|None:
     "The held-out loss logged at the last step, if any"

@@ -185,7 +185,7 @@ def test_cli_train_passes_the_reading_options(tmp_path, monkeypatch):
     assert cli.main(['train', f"file:{tmp_path/'olu.csv'}", '--text-field', 'msg', '--handle', 'olu', '--seed', '7', '-o', str(tmp_path/'b')]) == 0
     (accounts, out, kw), (b, fin) = calls
     assert [a.handle for a in accounts] == ['olu'] and len(accounts[0].posts) == 30 and out == tmp_path/'b'
-    assert kw['seed'] == 7 and kw['base_model'] == 'embedded' and fin == {'seed': 7, 'hub_id': None} and b == tmp_path/'bot'
+    assert kw['seed'] == 7 and kw['base_model'] == 'embedded' and fin == {'seed': 7, 'hub_id': None, 'may_publish': False} and b == tmp_path/'bot'
     assert cli.main(['train', 'archive:sample', 'archive:sample', 'archive:sample', 'archive:sample']) == 1
 
 
