@@ -13,7 +13,7 @@ __all__ = ['SAMPLING', 'INFO', 'POSTS', 'BOT_FILES', 'MARKS', 'UNKNOWN_CONTEXT',
 import json, math
 from pathlib import Path
 from transformers import GenerationConfig
-from .core import HuggingTweetsError
+from .core import HuggingTweetsError, is_whole
 from .models import separator as base_separator
 
 # %% ../nbs/03b_botfolder.ipynb #fe0de83a
@@ -179,25 +179,24 @@ def _context(config:dict)->tuple[int, str]:
     "The most tokens the model reads, and where that comes from"
     k = next((k for k in ('max_position_embeddings', 'n_positions', 'n_ctx') if k in config), None)
     n = config.get(k)
-    if isinstance(n, int) and not isinstance(n, bool) and n > 0: return n, f'{k} in config.json'
+    if is_whole(n) and n > 0: return n, f'{k} in config.json'
     return UNKNOWN_CONTEXT, 'config.json names no context'
 
-def _integer(v)->bool: return isinstance(v, int) and not isinstance(v, bool)
 def _number(v)->bool: return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 def _sampling_rules(context:int, why:str, vocab)->dict:
     "Each setting both engines honour: (whether a value is sane, the rule in words)"
-    token = lambda v: _integer(v) and 0 <= v < (vocab if _integer(vocab) else math.inf)
-    tokens = f'a token id from 0 to {vocab - 1}' if _integer(vocab) else 'a token id, 0 or more'
+    token = lambda v: is_whole(v) and 0 <= v < (vocab if is_whole(vocab) else math.inf)
+    tokens = f'a token id from 0 to {vocab - 1}' if is_whole(vocab) else 'a token id, 0 or more'
     return dict(do_sample=(lambda v: isinstance(v, bool), 'true or false'),
-                top_k=(lambda v: _integer(v) and v >= 0, 'a whole number, 0 or more (0: no limit)'),
+                top_k=(lambda v: is_whole(v) and v >= 0, 'a whole number, 0 or more (0: no limit)'),
                 top_p=(lambda v: _number(v) and 0 < v <= 1, 'a number above 0 and at most 1'),
                 temperature=(lambda v: _number(v) and 0 < v <= 10, 'a number above 0 and at most 10'),
-                max_length=(lambda v: _integer(v) and 1 <= v <= context,
+                max_length=(lambda v: is_whole(v) and 1 <= v <= context,
                             f'a whole number from 1 to {context}, the most tokens the model reads ({why})'),
-                min_length=(lambda v: _integer(v) and 0 <= v <= context, f'a whole number from 0 to {context}'),
+                min_length=(lambda v: is_whole(v) and 0 <= v <= context, f'a whole number from 0 to {context}'),
                 repetition_penalty=(lambda v: _number(v) and 0 < v <= 10, 'a number above 0 and at most 10'),
-                no_repeat_ngram_size=(lambda v: _integer(v) and 0 <= v <= context, f'a whole number from 0 to {context}'),
+                no_repeat_ngram_size=(lambda v: is_whole(v) and 0 <= v <= context, f'a whole number from 0 to {context}'),
                 bos_token_id=(lambda v: v is None or token(v), tokens), pad_token_id=(lambda v: v is None or token(v), tokens),
                 eos_token_id=(lambda v: v is None or token(v) or (isinstance(v, list) and all(map(token, v))), f'{tokens}, or a list of them'))
 

@@ -6,10 +6,10 @@ Docs: https://huggingtweets.github.io/huggingtweets/core.html.md"""
 
 # %% auto #0
 __all__ = ['REPO_URL', 'ISSUES_URL', 'PROMPT', 'BOTS_DIR', 'HuggingTweetsError', 'cache_dir', 'safe_name', 'hub_repo_id', 'plain',
-           'say']
+           'say', 'is_whole']
 
 # %% ../nbs/00_core.ipynb #ab5921d5
-import os, re
+import numbers, os, re
 from pathlib import Path
 
 # %% ../nbs/00_core.ipynb #2183264c
@@ -61,3 +61,8 @@ def plain(text, # anything to print: a post, a name, a path, an error
 def say(*parts):
     "Print `parts` as plain text (see `plain`), at once"
     print(*(plain(p) for p in parts), flush=True)
+
+# %% ../nbs/00_core.ipynb #45649588
+def is_whole(v)->bool:
+    "Whether `v` is a whole number: an integer, not a bool"
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)

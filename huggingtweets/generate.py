@@ -10,7 +10,7 @@ __all__ = ['CT2_THREADS', 'ENGINES', 'ENGINE_NAMES', 'COPY_THRESHOLD', 'MIN_COPY
            'training_filter', 'rows_to_sample', 'check_n', 'check_seed', 'generate', 'heldout_loss', 'log_predictions']
 
 # %% ../nbs/05_generate.ipynb #2538f3b7
-import math, numbers, os, re, secrets, time
+import math, os, re, secrets, time
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache, partial
@@ -19,7 +19,7 @@ import torch
 from tqdm.auto import tqdm
 from transformers import (AutoTokenizer, GenerationConfig, StoppingCriteria,
                           StoppingCriteriaList, set_seed)
-from .core import PROMPT, HuggingTweetsError
+from .core import PROMPT, HuggingTweetsError, is_whole
 from .models import from_pretrained, load_error, precision, train_device
 from .botfolder import bot_posts, bot_separator, check_loadable, sampling_config
 from .convert import SMOOTHING, ct2_model, conversion_stamp, check_engine, post_ids, hf_losses, ct2_losses
@@ -313,19 +313,17 @@ def rows_to_sample(want:int)->int:
 # %% ../nbs/05_generate.ipynb #e24ec2cf
 MAX_SEED = 2**32 - 2  # the largest seed both engines take as it is: numpy's (seeded by `set_seed`) and CTranslate2's
 
-def _whole(v)->bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-
 def check_n(n, # how many posts to write, as given
            )->int: # `n`, a whole number from 1
     "`n` checked as a number of posts to write"
-    if not (_whole(n) and n >= 1): raise HuggingTweetsError(
+    if not (is_whole(n) and n >= 1): raise HuggingTweetsError(
         f"The number of posts to write must be a whole number, 1 or more, not {repr(n)[:40]}.")
     return int(n)
 
 def check_seed(seed, # a seed, as given, or None
               )->int|None: # `seed`, a whole number from 0 to `MAX_SEED`, or None
     "`seed` checked as a seed both engines take"
-    if seed is not None and not (_whole(seed) and 0 <= seed <= MAX_SEED): raise HuggingTweetsError(
+    if seed is not None and not (is_whole(seed) and 0 <= seed <= MAX_SEED): raise HuggingTweetsError(
         f"A seed must be a whole number from 0 to {MAX_SEED}, not {repr(seed)[:40]}.")
     return None if seed is None else int(seed)
 

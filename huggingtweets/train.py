@@ -42,7 +42,7 @@ def pack(texts:list[str], # posts
         post = ids + [sep_id]
         if len(block) + len(post) > block_size and len(block) > 1: blocks.append(block); block = [sep_id]
         while len(block) + len(post) > block_size:  # a post longer than a block goes on in the next one
-            cut = max(1, block_size - len(block))
+            cut = block_size - len(block)  # the block holds the separator alone, or nothing
             blocks.append(block + post[:cut]); block, post = [], post[cut:]
         block += post
     if len(block) > 1: blocks.append(block)
