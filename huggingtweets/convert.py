@@ -10,7 +10,7 @@ __all__ = ['COMPUTE_TYPE', 'CT2_CACHE', 'SMOOTHING', 'CALIBRATION_POSTS', 'ENGIN
            'ct2_losses', 'hf_first_token', 'ct2_first_token', 'kl', 'check_engine']
 
 # %% ../nbs/05a_convert.ipynb #c0a0e002
-import contextlib, io, json, os, secrets, shutil, sys, tempfile
+import contextlib, io, json, os, re, secrets, shutil, sys, tempfile
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch
@@ -93,7 +93,7 @@ def _alive(pid:int|None)->bool:
 
 def _leftovers(cache:Path)->list[Path]:
     "What conversions killed half-way left in `cache`: temporary folders of processes that are gone, and replaced conversions"
-    pid = lambda name: int(name.split('-')[1]) if name.split('-')[1:2] and name.split('-')[1].isdigit() else None
+    pid = lambda name: int(m[1]) if (m := re.match(r'\.tmp-(\d+)-', name)) else None  # `.tmp-PID-…`; older ones have no PID
     return [p for p in cache.glob('.tmp-*') if not _alive(pid(p.name))] + list(cache.glob('.old-*'))
 
 def _new_temp(bot_dir:Path)->Path:
