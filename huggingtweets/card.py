@@ -7,23 +7,22 @@ Docs: https://huggingtweets.github.io/huggingtweets/card.html.md"""
 # %% auto #0
 __all__ = ['DEMO_URL', 'DOCS_URL', 'PIPELINE_IMG', 'ORIGINAL_URL', 'W', 'H', 'BLUE', 'INK', 'GREY', 'LINE', 'BG', 'display_name',
            'profile_url', 'initials', 'avatar_color', 'avatar_url', 'avatar_block', 'card_text', 'write_card',
-           'avatar_image', 'predictions_image', 'finish_bot', 'bot_files', 'own_posts', 'check_may_publish', 'push']
+           'avatar_image', 'predictions_image', 'bot_files', 'own_posts', 'check_may_publish', 'push']
 
 # %% ../nbs/06_card.ipynb #4c2a3ebe
-import colorsys, hashlib, html, json, math, os, posixpath, re, sys, unicodedata, warnings, zlib
+import colorsys, hashlib, html, json, math, os, posixpath, re, sys, unicodedata, zlib
 from contextlib import contextmanager
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 import requests
 from PIL import Image, ImageDraw, ImageFont, ImageOps
-from .core import PROMPT, REPO_URL, HuggingTweetsError, cache_dir, hub_repo_id
+from .core import PROMPT, REPO_URL, HuggingTweetsError, cache_dir
 from .dataset import StatsTable
 from .botfolder import BOT_FILES, bot_info
 from .sources import source_of
-from .generate import ENGINE_NAMES, Samples, generate, log_predictions
-from .report import REPORT, log_report, read_report, report_bot, report_markdown
-from .wandb_runs import close_run
+from .generate import ENGINE_NAMES
+from .report import read_report, report_markdown
 
 # %% ../nbs/06_card.ipynb #5f437256
 DEMO_URL = 'https://colab.research.google.com/github/huggingtweets/huggingtweets/blob/main/huggingtweets-demo.ipynb'
@@ -214,10 +213,9 @@ def _closeness(bot_dir:str|Path, meta:dict)->str|None:
 
 # %% ../nbs/06_card.ipynb #3371f15b
 def card_text(bot_dir:str|Path, # a bot folder
-              hub_id:str|None=None, # its Hub id, once pushed
+              hub_id:str|None=None, # its Hub id once pushed, checked (`core.hub_repo_id`): it goes into the front matter's YAML
              )->str:            # the Markdown of the model card
     "The model card of a bot"
-    if hub_id: hub_repo_id(hub_id)  # it goes into the front matter's YAML
     meta = bot_info(bot_dir)
     thumb = f'https://huggingface.co/{hub_id}/resolve/main/predictions.png' if hub_id else 'predictions.png'
     model = hub_id or str(bot_dir)  # the folder as the user named it: no absolute path of their machine
@@ -343,47 +341,6 @@ def predictions_image(bot_dir:str|Path, # a bot folder
     img.save(path)
     return path
 
-# %% ../nbs/06_card.ipynb #e90abca6
-def _log_to_run(meta:dict, samples:Samples, report:dict|None=None):
-    "Log the predictions table and the style report to the bot's W&B run, resuming it when it has ended"
-    info = meta.get('wandb')
-    if not info or os.environ.get('WANDB_MODE') == 'disabled': return None
-    import wandb
-    def log(run=None):
-        if report: log_report(report, run)
-        return log_predictions(samples, run)
-    if wandb.run is not None and wandb.run.id == info.get('run_id'): return log()
-    try:
-        run = wandb.init(project=info.get('project'), id=info.get('run_id'), resume='allow', mode=info.get('mode', 'offline'))
-        try: return log(run)
-        finally: close_run(run)  # which waits until an offline run's files are complete
-    except Exception as e:
-        warnings.warn(f"Could not log the predictions and the style report to the W&B run {info.get('run_id')}: {e}")
-
-def _report(bot_dir:str|Path, seed:int|None)->dict|None:
-    "The bot's new style report; None, with a warning and no older report left, when it cannot be made"
-    try: return report_bot(bot_dir, seed=0 if seed is None else seed)
-    except HuggingTweetsError as e:
-        warnings.warn(f'The bot has no style report: {e}')
-        try: (Path(bot_dir)/REPORT).unlink(missing_ok=True)
-        except OSError: pass
-
-def finish_bot(bot_dir:str|Path,         # a trained bot folder
-               prompt:str=PROMPT,        # the prompt of the share image
-               seed:int|None=42,         # makes the samples and the report repeatable; None for new samples each time
-               hub_id:str|None=None,     # push the bot to this Hub repo, e.g. `me/alice-bot`
-               may_publish=False,        # for the push: the posts are yours, or their author agreed
-              )->Samples:                # the three samples shown
-    "Finish a trained bot: samples, share image, style report, W&B logs (when it has a run), model card, and push when asked"
-    if hub_id: hub_repo_id(hub_id); check_may_publish(bot_dir, may_publish)  # before any work
-    samples = generate(bot_dir, prompt, n=3, seed=seed)
-    predictions_image(bot_dir, prompt, samples)
-    report = _report(bot_dir, seed)
-    _log_to_run(bot_info(bot_dir), samples, report)
-    write_card(bot_dir, hub_id)
-    if hub_id: push(bot_dir, hub_id, may_publish=may_publish)
-    return samples
-
 # %% ../nbs/06_card.ipynb #a1c3e5f7
 def _listed(rel:str)->bool:
     "Whether `BOT_FILES` names `rel`, a `/`-separated path inside a bot folder, part by part, with no hidden part"
@@ -475,7 +432,7 @@ def check_may_publish(bot_dir:str|Path, # a bot folder
 
 # %% ../nbs/06_card.ipynb #a1c3e5fe
 def push(bot_dir:str|Path,     # a bot folder
-         repo_id:str,          # NAMESPACE/NAME of the Hub model repo
+         repo_id:str,          # NAMESPACE/NAME of the Hub model repo, checked where the user typed it (`core.hub_repo_id`)
          token:str|None=None,  # a Hub token with write access; else `HF_TOKEN` or the user's login
          private:bool=False,   # create the repo private
          endpoint:str|None=None, # the Hub's address; `HF_ENDPOINT` or huggingface.co when None
@@ -484,7 +441,6 @@ def push(bot_dir:str|Path,     # a bot folder
     "Upload the bot's own files (`bot_files`) and its card with the Hub id to the Hugging Face Hub"
     from huggingface_hub import CommitOperationAdd, HfApi, get_token, constants
     from huggingface_hub.errors import HfHubHTTPError
-    hub_repo_id(repo_id)
     name, bot_dir = bot_info(bot_dir)['name'], Path(bot_dir)
     check_may_publish(bot_dir, may_publish)
     if constants.is_offline_mode(): raise HuggingTweetsError(

@@ -107,11 +107,9 @@ INCLUDE_PRIVATE = arg('--include-private', action='store_true',
 READING = (TEXT_FIELD, TIME_FIELD, HANDLE, INCLUDE_PRIVATE)
 JSON = arg('--json', action='store_true', help='print JSON instead of tables')
 
-def _gather(args)->list:
-    "The accounts of `args`, downloaded with its reading options and cleaned"
-    from huggingtweets.bot import gather
-    reading = dict(text_field=args.text_field, time_field=args.time_field, handle=args.handle, include_private=args.include_private)
-    return gather(args.accounts, args.refresh, args.max_posts, reading)
+def _reading(args)->dict:
+    "The reading options of `args`, as `bot.gather` passes them to `download`"
+    return dict(text_field=args.text_field, time_field=args.time_field, handle=args.handle, include_private=args.include_private)
 
 # %% ../nbs/08_cli.ipynb #1aa70b7d
 def _account_report(account)->dict:
@@ -140,7 +138,8 @@ def _print_report(r:dict):
 @command('huggingtweets download archive:sample @alice@mastodon.social --json', ACCOUNTS, REFRESH, MAX_POSTS, *READING, JSON)
 def download_cmd(args):
     "Download the posts of accounts and show what a bot would learn from"
-    reports = [_account_report(a) for a in _gather(args)]
+    from huggingtweets.bot import gather
+    reports = [_account_report(a) for a in gather(args.accounts, args.refresh, args.max_posts, _reading(args))]
     if args.json: print(json.dumps(reports, indent=2, ensure_ascii=False, default=str))
     else:
         for r in reports: _print_report(r)
@@ -191,15 +190,12 @@ def _hub_id(text:str)->str:
          arg('--seed', type=int, default=42, help='random seed (default: %(default)s)'))
 def train_cmd(args):
     "Download, clean and train: make a bot of one to three accounts"
-    from huggingtweets.bot import train_bot
-    from huggingtweets.botfolder import check_bot_folder
-    from huggingtweets.card import finish_bot
+    from huggingtweets.bot import make_bot
     from huggingtweets.hyperparameters import TUNABLE
-    if args.out: check_bot_folder(args.out, args.force)  # before any download
     opts = {k: getattr(args, k) for k in ['max_minutes', *TUNABLE] if getattr(args, k) is not None}
-    bot = train_bot(_gather(args), args.out, seed=args.seed, base_model=args.base_model, method=args.method, wandb=args.wandb,
-                    resume=args.resume, restart=args.restart, force=args.force, **opts)
-    finish_bot(bot, seed=args.seed, hub_id=args.push_to_hub, may_publish=args.i_may_publish)
+    bot = make_bot(args.accounts, args.out, args.refresh, args.max_posts, _reading(args), hub_id=args.push_to_hub,
+                   may_publish=args.i_may_publish, seed=args.seed, force=args.force, base_model=args.base_model, method=args.method,
+                   wandb=args.wandb, resume=args.resume, restart=args.restart, **opts)
     say(f'The bot is in {bot}: try `huggingtweets generate {bot}`')
 
 # %% ../nbs/08_cli.ipynb #71287da1
@@ -267,7 +263,7 @@ def report_cmd(args):
 # %% ../nbs/08_cli.ipynb #562fd9e1
 @command('huggingtweets push bots/crumbsandcomets me/crumbsandcomets',
          arg('bot', help='a bot folder'),
-         arg('repo_id', metavar='NAMESPACE/NAME', help='the Hub repository to create or update'),
+         arg('repo_id', metavar='NAMESPACE/NAME', type=_hub_id, help='the Hub repository to create or update'),
          arg('--i-may-publish', action='store_true', help="the posts are yours, or their author agreed that you publish a bot "
              "of them: needed for a bot of posts not from your own X archive"))
 def push_cmd(args):
@@ -282,9 +278,8 @@ def push_cmd(args):
          arg('--prompt', default=PROMPT, help='how the samples start (default: %(default)r)'), FORCE)
 def demo_cmd(args):
     "Make a bot of the bundled sample account, offline, on the embedded base model"
-    from huggingtweets.bot import gather, train_bot
+    from huggingtweets.bot import finish_bot, gather, train_bot
     from huggingtweets.botfolder import check_bot_folder
-    from huggingtweets.card import finish_bot
     from huggingtweets.generate import generate
     from huggingtweets.report import read_report
     check_bot_folder(args.out, args.force)

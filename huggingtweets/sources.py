@@ -107,7 +107,7 @@ def _fetch(client):
     "The `read` of a network source, whose `client(acct, bearer_token)` gives `lookup` and `page`: through the cache"
     def read(acct:Account, max_posts:int|None=None, refresh=False, wait=True, progress=True, bearer_token:str|None=None, **_):
         site = source_of(acct.source).site or acct.server
-        return _gather(acct, *client(acct, bearer_token), site, max_posts or API_MAX_POSTS, refresh, wait, progress)
+        return _download_network(acct, *client(acct, bearer_token), site, max_posts or API_MAX_POSTS, refresh, wait, progress)
     return read
 
 # %% ../nbs/01_sources.ipynb #c29c9d64
@@ -237,7 +237,7 @@ def _fault(e:Exception, site:str)->str:
     if isinstance(e, requests.Timeout): return f"{site} did not answer in time ({type(e).__name__}: {_said(e, 120)}). Check your internet connection and run again"
     return f"could not read {site}'s reply ({_said(e, 120) if isinstance(e, _ReplyTooBig) else f'{type(e).__name__}: {_said(e, 120)}'}). Run again later"
 
-def _gather(acct:Account, lookup, page, site:str, max_posts:int, refresh:bool, wait:bool, progress:bool)->tuple[Profile, list[Post]]:
+def _download_network(acct:Account, lookup, page, site:str, max_posts:int, refresh:bool, wait:bool, progress:bool)->tuple[Profile, list[Post]]:
     "An account's profile and posts from a network source, through the on-disk cache"
     path = st = None
     try:

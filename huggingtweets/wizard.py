@@ -279,8 +279,7 @@ def cancel(self:Wizard):
 @patch
 def train(self:Wizard)->Path|None:
     "Step 2: train a bot on the gathered accounts, with live progress; then write its image and card"
-    from huggingtweets.bot import train_bot
-    from huggingtweets.card import finish_bot
+    from huggingtweets.bot import finish_bot, train_bot
     from huggingtweets.control import StopRequest
     if not self.accounts:
         self.train_out.value = message_html('Download the posts of the accounts first (step 1).', 'error'); return None

@@ -10,7 +10,8 @@ from huggingtweets.report import read_report
 from test_train import _records  # reads an offline W&B run's records
 import huggingface_hub
 from huggingtweets.core import HuggingTweetsError
-from huggingtweets.card import predictions_image, finish_bot, push, avatar_color
+from huggingtweets.card import predictions_image, push, avatar_color
+from huggingtweets.bot import finish_bot
 
 torch.set_num_threads(1)  # tiny models run fastest on one thread
 

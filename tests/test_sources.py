@@ -7,7 +7,7 @@ import json, re, socket, threading, time, zipfile
 from datetime import datetime
 import pytest
 from conftest import ROOT
-from huggingtweets.core import HuggingTweetsError
+from huggingtweets.core import PROMPT, HuggingTweetsError
 from huggingtweets import apis
 from huggingtweets.posts import Profile
 from huggingtweets.sources import download, download_summary
@@ -176,16 +176,16 @@ ACTOR = {'id': 'https://astro.example/users/tessa', 'type': 'Person', 'preferred
 
 
 def test_cli_train_passes_the_reading_options(tmp_path, monkeypatch):
-    "train gathers with the reading options, then trains and finishes as make_bot does (both stand-ins here: no training in this file)"
-    from huggingtweets import bot, card, cli
+    "train runs make_bot: it gathers with the reading options, then trains and finishes (both stand-ins here: no training in this file)"
+    from huggingtweets import bot, cli
     calls = []
     monkeypatch.setattr(bot, 'train_bot', lambda accounts, out, **kw: calls.append((accounts, out, kw)) or tmp_path/'bot')
-    monkeypatch.setattr(card, 'finish_bot', lambda b, **kw: calls.append((b, kw)))
+    monkeypatch.setattr(bot, 'finish_bot', lambda b, **kw: calls.append((b, kw)))
     (tmp_path/'olu.csv').write_text('msg\n' + ''.join(f'Post number {i} about the northern sky\n' for i in range(30)))
     assert cli.main(['train', f"file:{tmp_path/'olu.csv'}", '--text-field', 'msg', '--handle', 'olu', '--seed', '7', '-o', str(tmp_path/'b')]) == 0
     (accounts, out, kw), (b, fin) = calls
     assert [a.handle for a in accounts] == ['olu'] and len(accounts[0].posts) == 30 and out == tmp_path/'b'
-    assert kw['seed'] == 7 and kw['base_model'] == 'embedded' and fin == {'seed': 7, 'hub_id': None, 'may_publish': False} and b == tmp_path/'bot'
+    assert kw['seed'] == 7 and kw['base_model'] == 'embedded' and fin == {'prompt': PROMPT, 'seed': 7, 'hub_id': None, 'may_publish': False} and b == tmp_path/'bot'
     assert cli.main(['train', 'archive:sample', 'archive:sample', 'archive:sample', 'archive:sample']) == 1
 
 
