@@ -25,7 +25,7 @@ def sample_archive()->Path:
     return Path(str(files('huggingtweets')/'data'/'sample_archive.zip'))
 
 # %% ../nbs/01a_archives.ipynb #cbc23b31
-_WANTED = re.compile(r'(tweets?|note-tweet|account|profile)(-part\d+)?\.js')
+_WANTED = re.compile(r'(tweets?|note-tweet|account|profile|manifest)(-part\d+)?\.js')
 _FROM_X = "download it again from X (Settings → Your account → Download an archive of your data)"
 _X_SIZES = "X's files take about 3 KiB a post. This is not an X archive as X writes it"
 
@@ -72,13 +72,17 @@ def _archive_texts(path:Path, label)->dict[str,str]:
     except OSError as e: raise HuggingTweetsError(f"{label}: can't read {e.filename or data} ({e.strerror or e}). Check the folder's permissions.") from None
 
 # %% ../nbs/01a_archives.ipynb #e167e9ec
-def _read_js(name:str, text:str, label)->list:
-    "The list inside one archive file: `window.YTD.tweets.part0 = [...]`"
+def _js_value(name:str, text:str, label):
+    "The JSON value one archive file assigns: `window.YTD.tweets.part0 = [...]`, `window.__THAR_CONFIG = {...}`"
     cut = text.find('=') + 1 if text.lstrip().startswith('window.') else 0
-    try: items = json.loads(' ' * cut + text[cut:].rstrip().rstrip(';'))  # blanks keep line and column true to the file
+    try: return json.loads(' ' * cut + text[cut:].rstrip().rstrip(';'))  # blanks keep line and column true to the file
     except (ValueError, RecursionError) as e:
         raise HuggingTweetsError(f"{label}: data/{name} is not valid JSON ({json_error(e)}). "
                                  f"The archive is damaged or was edited: {_FROM_X}.") from None
+
+def _read_js(name:str, text:str, label)->list:
+    "The list inside one archive file: `window.YTD.tweets.part0 = [...]`"
+    items = _js_value(name, text, label)
     if not isinstance(items, list): raise HuggingTweetsError(f"{label}: data/{name} should hold a list of entries, not {type(items).__name__}: {_FROM_X}.")
     return items
 
@@ -130,16 +134,23 @@ def _with_notes(posts:list[Post], notes:list, label:str='archive')->list[Post]:
     return out
 
 # %% ../nbs/01a_archives.ipynb #ab353d34
-def _archive_profile(texts:dict, label)->Profile:
-    "The archive's account: handle and name from `account.js`, avatar from `profile.js`"
-    if 'account.js' not in texts:
-        raise HuggingTweetsError(f"{label}: data/account.js is missing, so the account's handle is unknown. Use the whole archive zip as X sent it ({_FROM_X}).")
-    accounts = _read_js('account.js', texts['account.js'], label)
-    try: acc = field_at(accounts[0] if accounts else None, 'account', dict); handle = valid_name(field_at(acc, 'username'))
-    except BadField: acc, handle = None, ''
-    if not handle: raise HuggingTweetsError(f"{label}: data/account.js has no account username: {_FROM_X}.")
+def _named_user(texts:dict, label)->tuple[str, str|None]:
+    "The handle and display name the archive names: `account.js`'s `account`, else `manifest.js`'s `userInfo`; '' when neither does"
+    accounts = _read_js('account.js', texts['account.js'], label) if 'account.js' in texts else []
+    acc = optional_at(accounts[0] if accounts else None, 'account', dict)
+    info = optional_at(_js_value('manifest.js', texts['manifest.js'], label), 'userInfo', dict) if 'manifest.js' in texts else None
+    for d, user, name in ((acc, 'username', 'accountDisplayName'), (info, 'userName', 'displayName')):
+        if handle := valid_name(optional_at(d, user) or '').removeprefix('@'): return handle, optional_at(d, name)
+    return '', None
+
+def _archive_profile(texts:dict, label, handle:str|None=None)->Profile:
+    "The archive's account: handle and name from `account.js`, else `manifest.js`, else `handle`; avatar from `profile.js`"
+    named, name = _named_user(texts, label)
+    if not (handle := valid_name(handle or '').removeprefix('@') or named):
+        raise HuggingTweetsError(f"{label}: the archive names no account (data/account.js and data/manifest.js are missing or name no user), so its handle is "
+                                 "unknown. Give it: --handle NAME on the command line, handle='NAME' in Python; or use the whole archive zip as X sent it.")
     prof = _read_js('profile.js', texts['profile.js'], label) if 'profile.js' in texts else []
-    return Profile(handle, optional_at(acc, 'accountDisplayName') or handle, 'archive', url_at(prof[0] if prof else None, 'profile.avatarMediaUrl'))
+    return Profile(handle, name or handle, 'archive', url_at(prof[0] if prof else None, 'profile.avatarMediaUrl'))
 
 def _part_order(name:str):
     "Sort key: tweets.js, tweets-part1.js, tweets-part2.js, ..."
@@ -161,6 +172,7 @@ def _last_versions(posts:list[Post], initial:dict)->list[Post]:
 
 def read_x_archive(path:str|Path, # the archive: X's zip, its unpacked folder, or that folder's `data`
                    label:str|None=None, # how errors name it; 'archive:PATH' by default
+                   handle:str|None=None, # the account's handle; from `account.js`, else `manifest.js`, by default
                   )->tuple[Profile, list[Post]]: # the account, and its posts newest first
     "The account and posts of an X 'download your archive' export"
     path = Path(path).expanduser()
@@ -170,7 +182,7 @@ def read_x_archive(path:str|Path, # the archive: X's zip, its unpacked folder, o
     parts = sorted((n for n in texts if re.fullmatch(r'tweets?(-part\d+)?\.js', n)), key=_part_order)
     if not parts: raise HuggingTweetsError(f"{label}: no data/tweets.js in it (found {sorted(texts) or 'no data/*.js files'}). "
                                            f"Is this the X archive? {_FROM_X[0].upper() + _FROM_X[1:]}.")
-    profile = _archive_profile(texts, label)
+    profile = _archive_profile(texts, label, handle)
     posts, initial = {}, {}
     for name in parts:
         for i,e in enumerate(_read_js(name, texts[name], label)):
@@ -347,6 +359,7 @@ def _archive_kind(path:Path)->str:
 def read_archive(path:str|Path,       # X's zip or folder, Bluesky's .car file, or Mastodon's zip or folder
                  label:str|None=None, # how errors name it; 'archive:PATH' by default
                  include_private:bool=False, # for Mastodon, keep followers-only and direct posts too
+                 handle:str|None=None, # for X, the account's handle when the archive names none (no `account.js` or `manifest.js`)
                 )->tuple[Profile, list[Post]]: # the account, and its posts newest first
     "The account and posts of an account's own export, from X, Bluesky or Mastodon"
     path = Path(path).expanduser()
@@ -354,4 +367,4 @@ def read_archive(path:str|Path,       # X's zip or folder, Bluesky's .car file, 
     check_regular(path, label)
     kind = _archive_kind(path)
     if kind == 'bsky': return read_bsky_car(path, label)
-    return read_mastodon_archive(path, label, include_private) if kind == 'mastodon' else read_x_archive(path, label)
+    return read_mastodon_archive(path, label, include_private) if kind == 'mastodon' else read_x_archive(path, label, handle)

@@ -97,7 +97,7 @@ def _renamed(profile:Profile, posts:list[Post], handle:str|None)->tuple[Profile,
 def _read_archive(acct:Account, handle:str|None=None, include_private:bool=False, **_)->tuple[Profile, list[Post]]:
     "An archive's account and posts (`archive:sample`: the bundled one), under `handle` when given"
     path = sample_archive() if acct.name == 'sample' else acct.name
-    return _renamed(*read_archive(path, str(acct), include_private), handle)
+    return _renamed(*read_archive(path, str(acct), include_private, handle), handle)
 
 def _read_file(acct:Account, text_field:str|None=None, time_field:str|None=None, handle:str|None=None, **_)->tuple[Profile, list[Post]]:
     "A posts file's account and posts"
