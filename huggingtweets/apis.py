@@ -8,8 +8,8 @@ Docs: https://huggingtweets.github.io/huggingtweets/apis.html.md"""
 __all__ = ['BSKY_API', 'ReplyTooBig', 'RateLimited', 'bsky_reader', 'mastodon_reader', 'x_bearer_token', 'x_reader']
 
 # %% ../nbs/01c_apis.ipynb #9b570168
-import os, re, time
-from datetime import datetime
+import os, re, time, warnings
+from datetime import datetime, timezone
 import requests, tweepy, urllib3
 from . import __version__
 from .core import REPO_URL, HuggingTweetsError
@@ -218,11 +218,22 @@ def _x_profile(body, acct)->tuple[Profile, str, int|None]:
     return (Profile(user, optional_at(u, 'name') or user, 'x', avatar.replace('_normal.', '_400x400.') if avatar else None),
             str(field_at(u, 'id', (str, int))), _count(u, 'public_metrics.tweet_count'))
 
+_X_EPOCH = 1288834974657  # 2010-11-04 01:42:54.657 UTC in Unix milliseconds: what the time in an X id counts from
+
+def _undated(t)->bool:
+    "Whether a tweet of an X reply comes without its time"
+    return isinstance(t, dict) and t.get('created_at') is None
+
+def _id_time(tid:str)->datetime:
+    "The time an X id holds (a 'snowflake': milliseconds since `_X_EPOCH` above its 22 low bits)"
+    if not tid.isdigit() or (ms := int(tid) >> 22) < 60_000: raise BadField("bad or missing 'created_at'")  # ids before 2010 count tweets, not time
+    return datetime.fromtimestamp((ms + _X_EPOCH) / 1000, timezone.utc)
+
 def _x_post(t, handle:str)->Post:
-    "The `Post` of one tweet of an X reply"
+    "The `Post` of one tweet of an X reply; one without `created_at` is dated from its id"
     kinds = {str(r.get('type')) for r in field_at(t, 'referenced_tweets', list, []) if isinstance(r, dict)}
-    text = field_at(t, 'note_tweet.text', str, None) or field_at(t, 'text')
-    return Post(str(field_at(t, 'id', (str, int))), text, time_at(t, 'created_at'), handle, 'x',
+    text, tid = field_at(t, 'note_tweet.text', str, None) or field_at(t, 'text'), str(field_at(t, 'id', (str, int)))
+    return Post(tid, text, _id_time(tid) if _undated(t) else time_at(t, 'created_at'), handle, 'x',
                 is_repost='retweeted' in kinds or text.startswith('RT @'), is_reply='replied_to' in kinds)
 
 def _x_page(body, acct)->tuple[list[Post], str|None]:
@@ -235,13 +246,18 @@ def x_reader(acct,                     # an `Account` of source 'x'
              bearer_token:str|None=None, # the X API bearer token; `$X_BEARER_TOKEN` when None
             )->tuple: # `lookup` and `page`
     "The reader of an X account: `lookup()` its profile, id and post count; `page(id, cursor, n)` a page of posts and the next cursor"
-    clients = []  # made on first use, so a cached download needs no token
+    clients, warned = [], []  # the client is made on first use, so a cached download needs no token
     def client():
         if not clients: clients.append(_x_client(x_bearer_token(bearer_token, str(acct))))
         return clients[0]
     def lookup():
         return _x_profile(_x_call(client().get_user, acct, username=acct.name, user_fields=['name', 'username', 'profile_image_url', 'protected', 'public_metrics']), acct)
     def page(uid, cursor, n):
-        return _x_page(_x_call(client().get_users_tweets, acct, id=uid, max_results=min(100, max(5, n)), pagination_token=cursor,
-                               tweet_fields=['created_at', 'referenced_tweets', 'in_reply_to_user_id', 'note_tweet']), acct)
+        body = _x_call(client().get_users_tweets, acct, id=uid, max_results=min(100, max(5, n)), pagination_token=cursor,
+                       tweet_fields=['created_at', 'referenced_tweets', 'in_reply_to_user_id', 'note_tweet'])
+        posts, nxt = _x_page(body, acct)
+        if not warned and any(map(_undated, optional_at(body, 'data', list) or [])):
+            warned.append(True)
+            warnings.warn(f"{acct}: X sent tweets without their time (created_at); each is dated from its id, which holds when it was posted.", stacklevel=2)
+        return posts, nxt
     return lookup, page
