@@ -346,14 +346,18 @@ def read_mastodon_archive(path:str|Path,       # the archive: the zip, or the fo
     return Profile(handle, name or handle.split('@')[0], 'mastodon', url_at(actor, 'icon.url')), sorted(posts, key=lambda p: p.created_at, reverse=True)
 
 # %% ../nbs/01a_archives.ipynb #3af04db9
+_FROM_SITE = "download it again from the site it came from (X, Bluesky or Mastodon)"
+
 def _archive_kind(path:Path)->str:
-    "Whose export `path` is, by its content: 'bsky' (a CAR file), 'mastodon' (`outbox.json` in it), else 'x'"
+    "Whose export `path` is, by its content: 'bsky' (a CAR file), 'mastodon' (`outbox.json` in it), 'x'; '' for a zip too damaged to tell"
     if path.is_dir(): return 'mastodon' if (path/'outbox.json').is_file() else 'x'
     try:
         with open(path, 'rb') as f: head = f.read(16)
-        if head.startswith(b'PK'):
+    except OSError: return 'x'  # the X reader says what is wrong
+    if head.startswith(b'PK'):
+        try:
             with zipfile.ZipFile(path) as z: return 'mastodon' if any(_mastodon_member(n) == 'outbox.json' for n in z.namelist()) else 'x'
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile, NotImplementedError, RuntimeError): return 'x'  # the X reader says what is wrong
+        except (OSError, EOFError, ValueError, zipfile.BadZipFile, NotImplementedError, RuntimeError): return ''
     return 'bsky' if path.suffix.lower() == '.car' or b'\xa2eroots' in head[:12] else 'x'
 
 def read_archive(path:str|Path,       # X's zip or folder, Bluesky's .car file, or Mastodon's zip or folder
@@ -366,5 +370,6 @@ def read_archive(path:str|Path,       # X's zip or folder, Bluesky's .car file, 
     label = label or f'archive:{path}'
     check_regular(path, label)
     kind = _archive_kind(path)
+    if not kind: _zip_texts(path, label, fix=_FROM_SITE)  # raises what is wrong with the zip, naming no one site
     if kind == 'bsky': return read_bsky_car(path, label)
     return read_mastodon_archive(path, label, include_private) if kind == 'mastodon' else read_x_archive(path, label, handle)

@@ -23,6 +23,7 @@ from matplotlib.ticker import MaxNLocator
 from rich.table import Table
 from .core import HuggingTweetsError, safe_name
 from .posts import Post, Profile
+from .sources import SOURCES
 
 # %% ../nbs/02_dataset.ipynb #a756003c
 _LINK_LINE = re.compile(r'^[ \t]*https?://\S+[ \t]*(?:\r?\n|$)', re.M | re.I)
@@ -198,6 +199,11 @@ MIN_CHARS, WARN_CHARS = 6_000, 40_000
 class NotEnoughTextWarning(UserWarning):
     "An account has enough text to train on, but less than a good bot needs"
 
+def _more(account:CleanAccount)->str:
+    "What the 'not enough posts' error advises: the way to more posts of the account's source, and another account"
+    more = next((s.more for s in SOURCES if s.name == account.profile.source), None)
+    return f'{more}, or choose an account that writes more.' if more else 'Choose an account that writes more.'
+
 def check_enough(account:CleanAccount, # a cleaned account
                  min_chars=MIN_CHARS,  # fewer kept characters than this is an error
                  warn_chars=WARN_CHARS, # fewer kept characters than this is a warning
@@ -210,8 +216,7 @@ def check_enough(account:CleanAccount, # a cleaned account
         raise HuggingTweetsError(
             f"@{account.handle}: not enough posts to train a bot. Of {s[DOWNLOADED]:,} posts downloaded, {s['Retweets']:,} "
             f"were reposts and {dropped:,} were dropped ({why}); the {s[KEPT]:,} kept hold {chars:,} "
-            f"characters, and at least {min_chars:,} are needed. Download more posts (a larger --max-posts, or the "
-            f"account's X archive), or choose an account that writes more.")
+            f"characters, and at least {min_chars:,} are needed. {_more(account)}")
     if chars < warn_chars:
         return (f"@{account.handle}: only {chars:,} characters of text kept from {s[KEPT]:,} posts (at least "
                 f"{warn_chars:,} recommended); the bot may copy posts or sound generic. More posts would help.")

@@ -87,6 +87,7 @@ class Source:
     noun: str                  # what its posts are called: 'tweets' on X, 'posts' elsewhere
     profile_url: Callable      # `profile_url(handle)`: the address of the account's public page; None when there is none
     share_url: Callable        # `share_url(text)`: the address that opens a new post holding `text`
+    more: str|None             # how to get more of its posts, for the 'not enough posts' error; None where there are no more (an X archive holds them all)
 
 # %% ../nbs/01_sources.ipynb #86c8a4dd
 def _renamed(profile:Profile, posts:list[Post], handle:str|None)->tuple[Profile, list[Post]]:
@@ -124,15 +125,18 @@ def _on_mastodon(handle:str)->str|None:
 
 SOURCES = (
     Source('x', prefixes=('x', 'twitter'), spelling='@{name}', account=_x_account, guess=_x_guess,
-           read=_fetch(x_reader), site='X', noun='tweets', profile_url=_on_x, share_url=_post_on_x),
+           read=_fetch(x_reader), site='X', noun='tweets', profile_url=_on_x, share_url=_post_on_x,
+           more="Download more posts (a larger --max-posts, or the account's X archive: archive:PATH)"),
     Source('archive', prefixes=('archive',), spelling='archive:{name}', account=_path_account('archive'), guess=None,
-           read=_read_archive, site=None, noun='tweets', profile_url=_on_x, share_url=_post_on_x),
+           read=_read_archive, site=None, noun='tweets', profile_url=_on_x, share_url=_post_on_x, more=None),
     Source('mastodon', prefixes=('mastodon',), spelling='@{name}@{server}', account=_mastodon_account, guess=_mastodon_guess,
-           read=_fetch(lambda acct, token: mastodon_reader(acct)), site=None, noun='posts', profile_url=_on_mastodon, share_url=_post_on_x),
+           read=_fetch(lambda acct, token: mastodon_reader(acct)), site=None, noun='posts', profile_url=_on_mastodon, share_url=_post_on_x,
+           more="Download more posts (a larger --max-posts, or the account's Mastodon archive, from Preferences → Import and export: archive:PATH)"),
     Source('bsky', prefixes=('bsky', 'bluesky'), spelling='bsky:{name}', account=_bsky_account, guess=_bsky_guess,
-           read=_fetch(lambda acct, token: bsky_reader(acct)), site='Bluesky', noun='posts', profile_url=_on_bsky, share_url=_post_on_bsky),
+           read=_fetch(lambda acct, token: bsky_reader(acct)), site='Bluesky', noun='posts', profile_url=_on_bsky, share_url=_post_on_bsky,
+           more="Download more posts (a larger --max-posts, or the account's Bluesky export, from Settings → Account → Export my data: archive:PATH)"),
     Source('file', prefixes=('file',), spelling='file:{name}', account=_path_account('file'), guess=None,
-           read=_read_file, site=None, noun='posts', profile_url=lambda handle: None, share_url=_post_on_x),
+           read=_read_file, site=None, noun='posts', profile_url=lambda handle: None, share_url=_post_on_x, more="Give a file with more posts"),
 )
 
 def _prefixed(name:str)->Source|None:
