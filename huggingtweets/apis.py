@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 import requests, tweepy, urllib3
 from . import __version__
 from .core import REPO_URL, HuggingTweetsError
-from .posts import Post, Profile, parse_time, BadField, field_at, optional_at, time_at, map_items, quotable, url_at, human_size, html_text, bsky_text
+from .posts import Post, Profile, parse_time, BadField, field_at, optional_at, time_at, map_items, quotable, url_at, human_size, html_text, bsky_text, bsky_lang
 
 # %% ../nbs/01c_apis.ipynb #ab66f82d
 BSKY_API = 'https://public.api.bsky.app/xrpc'
@@ -99,7 +99,7 @@ def _bsky_post(item, handle:str)->Post:
     rec = field_at(post, 'record', dict, {})
     when = time_at(reason, 'indexedAt') if repost else time_at(rec, 'createdAt') if rec.get('createdAt') else time_at(post, 'indexedAt')
     pid = (field_at(reason, 'uri', str, None) or f"{field_at(post, 'uri')}#repost") if repost else field_at(post, 'uri')
-    return Post(pid, bsky_text(rec), when, handle, 'bsky', is_repost=repost, is_reply='reply' in rec and not repost)
+    return Post(pid, bsky_text(rec), when, handle, 'bsky', is_repost=repost, is_reply='reply' in rec and not repost, lang=bsky_lang(rec))
 
 def _bsky_page(body, handle:str)->tuple[list[Post], str|None]:
     "The posts of one `getAuthorFeed` reply, and the next page's cursor"
@@ -140,7 +140,7 @@ def _mastodon_post(s, handle:str)->Post:
     "The `Post` of one Mastodon status"
     reblog = field_at(s, 'reblog', dict, None)
     return Post(str(field_at(s, 'id', (str, int))), html_text(field_at(reblog or s, 'content', str, '')), time_at(s, 'created_at'), handle, 'mastodon',
-                is_repost=reblog is not None, is_reply=s.get('in_reply_to_id') is not None)
+                is_repost=reblog is not None, is_reply=s.get('in_reply_to_id') is not None, lang=optional_at(reblog or s, 'language'))
 
 def _mastodon_page(statuses, handle:str)->list[Post]:
     "The posts of one page of statuses"
@@ -234,7 +234,7 @@ def _x_post(t, handle:str)->Post:
     kinds = {str(r.get('type')) for r in field_at(t, 'referenced_tweets', list, []) if isinstance(r, dict)}
     text, tid = field_at(t, 'note_tweet.text', str, None) or field_at(t, 'text'), str(field_at(t, 'id', (str, int)))
     return Post(tid, text, _id_time(tid) if _undated(t) else time_at(t, 'created_at'), handle, 'x',
-                is_repost='retweeted' in kinds or text.startswith('RT @'), is_reply='replied_to' in kinds)
+                is_repost='retweeted' in kinds or text.startswith('RT @'), is_reply='replied_to' in kinds, lang=t.get('lang'))
 
 def _x_page(body, acct)->tuple[list[Post], str|None]:
     "The posts of one `get_users_tweets` reply, and the next page's token"
@@ -254,7 +254,7 @@ def x_reader(acct,                     # an `Account` of source 'x'
         return _x_profile(_x_call(client().get_user, acct, username=acct.name, user_fields=['name', 'username', 'profile_image_url', 'protected', 'public_metrics']), acct)
     def page(uid, cursor, n):
         body = _x_call(client().get_users_tweets, acct, id=uid, max_results=min(100, max(5, n)), pagination_token=cursor,
-                       tweet_fields=['created_at', 'referenced_tweets', 'in_reply_to_user_id', 'note_tweet'])
+                       tweet_fields=['created_at', 'lang', 'referenced_tweets', 'in_reply_to_user_id', 'note_tweet'])
         posts, nxt = _x_page(body, acct)
         if not warned and any(map(_undated, optional_at(body, 'data', list) or [])):
             warned.append(True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 import libipld
 from .core import HuggingTweetsError
-from .posts import Post, Profile, BadField, field_at, optional_at, time_at, quotable, json_error, url_at, human_size, html_text, bsky_text, valid_name, check_regular, MAX_FILE_BYTES, MAX_ARCHIVE_BYTES
+from .posts import Post, Profile, BadField, field_at, optional_at, time_at, quotable, json_error, url_at, human_size, html_text, bsky_text, bsky_lang, valid_name, check_regular, MAX_FILE_BYTES, MAX_ARCHIVE_BYTES
 
 # %% ../nbs/01a_archives.ipynb #d3708bce
 def sample_archive()->Path:
@@ -94,7 +94,7 @@ def _archive_post(entry, handle:str, where:str)->Post:
     try:
         text = field_at(t, 'full_text' if has('full_text') else 'text')
         return Post(str(field_at(t, 'id_str' if has('id_str') else 'id', (str, int))), text, time_at(t, 'created_at'), handle, 'archive',
-                    is_repost=text.startswith('RT @'), is_reply=bool(t.get('in_reply_to_status_id_str') or t.get('in_reply_to_status_id')))
+                    is_repost=text.startswith('RT @'), is_reply=bool(t.get('in_reply_to_status_id_str') or t.get('in_reply_to_status_id')), lang=t.get('lang'))
     except BadField as e:
         raise HuggingTweetsError(f"{where} is not a tweet X writes ({e}): the archive was edited or damaged; {_FROM_X}.") from None
 
@@ -248,7 +248,7 @@ def _car_post(key:str, rec, did:str, handle:str)->Post:
     "The `Post` of a post or repost record"
     uri, when = f'at://{did}/{key}', time_at(rec, 'createdAt')
     if key.startswith(_REPOST + '/'): return Post(uri, '', when, handle, 'bsky', is_repost=True)
-    return Post(uri, bsky_text(rec), when, handle, 'bsky', is_reply=optional_at(rec, 'reply', dict) is not None)
+    return Post(uri, bsky_text(rec), when, handle, 'bsky', is_reply=optional_at(rec, 'reply', dict) is not None, lang=bsky_lang(rec))
 
 def _car_handle(path:Path, did:str)->str:
     "The handle in the file's name (`alice.bsky.social-20250310.car`), else the DID"
@@ -312,7 +312,8 @@ def _outbox_post(item, handle:str, include_private:bool)->Post|None:
     if kind == 'Announce': return Post(field_at(item, 'id'), '', time_at(item, 'published'), handle, 'mastodon', is_repost=True)
     if not isinstance(obj, dict) or obj.get('type') not in ('Note', 'Question', 'Article', 'Page'): return None
     return Post(field_at(obj, 'id'), html_text(field_at(obj, 'content', str, '')), time_at(obj if 'published' in obj else item, 'published'),
-                handle, 'mastodon', is_reply=optional_at(obj, 'inReplyTo', (str, dict)) is not None)
+                handle, 'mastodon', is_reply=optional_at(obj, 'inReplyTo', (str, dict)) is not None,
+                lang=next(iter(optional_at(obj, 'contentMap', dict) or {}), None))
 
 def _mastodon_handle(actor, items:list, path:Path)->str:
     "user@server: `preferredUsername` and the server of the actor's address (of actor.json, else of the activities)"

@@ -128,11 +128,12 @@ def _file_post(row, i:int, handle:str, field:str|None, time_field:str|None, mtim
     kind = str(row[k]).strip().lower() if (k := _find(row, keys, ['tweet_type'])) else None
     return Post(str(row[k] if (k := _find(row, keys, ['id', 'id_str'])) else i+1), text, created, handle, 'file',
                 is_repost=_says(row, keys, _REPOST_FLAGS, _truthy) or _says(row, keys, _REPOST_FIELDS, _given) or kind == 'retweet' or text.startswith('RT @'),
-                is_reply=kind == 'reply' if kind else _says(row, keys, ['is_reply'], _truthy) or _says(row, keys, _REPLY_FIELDS, _given))
+                is_reply=kind == 'reply' if kind else _says(row, keys, ['is_reply'], _truthy) or _says(row, keys, _REPLY_FIELDS, _given),
+                lang=row[k] if (k := _find(row, keys, ['lang', 'language'])) else None)
 
 # %% ../nbs/01b_files.ipynb #8d1553f6
-def _file_account(rows:list, path:Path)->tuple[str, str|None]:
-    "The handle and display name a file's rows agree on; the file's name when they name no one account"
+def _file_account(rows:list, path:Path)->tuple[str, str|None, bool]:
+    "The handle and display name a file's rows agree on, the file's name when they name no one account; and whether any row names one"
     authors, names = set(), set()
     for r in rows:
         if not isinstance(r, dict): continue
@@ -140,8 +141,8 @@ def _file_account(rows:list, path:Path)->tuple[str, str|None]:
         authors.add(_account_of(r[k]) if (k := _find(r, keys, _AUTHOR_FIELDS)) is not None else '')
         if (k := _find(r, keys, _NAME_FIELDS)) is not None and isinstance(r[k], str): names.add(r[k].strip())
         elif (k := _find(r, keys, ['user'])) is not None and (n := optional_at(r[k], 'name')): names.add(n.strip())
-    if len(authors - {''}) == 1 and '' not in authors: return authors.pop(), names.pop() if len(names) == 1 else None
-    return re.sub(r'[^\w.-]+', '_', path.stem).strip('_.-') or 'posts', None
+    if len(authors - {''}) == 1 and '' not in authors: return authors.pop(), names.pop() if len(names) == 1 else None, True
+    return re.sub(r'[^\w.-]+', '_', path.stem).strip('_.-') or 'posts', None, bool(authors - {''})
 
 def read_file(path:str|Path,            # a .txt, .csv, .json or .jsonl file of posts
               text_field:str|None=None, # the field holding the text; found among the usual names by default
@@ -155,7 +156,10 @@ def read_file(path:str|Path,            # a .txt, .csv, .json or .jsonl file of 
     if not check_regular(path, label).is_file(): raise HuggingTweetsError(f"{label}: there is no file at {path}. Check the path.")
     try: rows, mtime = _rows(path, label), datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
     except OSError as e: raise HuggingTweetsError(f"{label}: can't read {path} ({e.strerror or e}). Check the file's permissions.") from None
-    found, name = _file_account(rows, path)
-    handle = valid_name(handle or '').removeprefix('@') or found
+    found, name, named = _file_account(rows, path)
+    given = valid_name(handle or '').removeprefix('@')
+    handle = given or found
     posts = _unbytes([_file_post(r, i, handle, text_field, time_field, mtime, label) for i,r in enumerate(rows)])
-    return Profile(handle, name or handle, 'file'), sorted(posts, key=lambda p: p.created_at, reverse=True)
+    dated = any(isinstance(r, dict) and _time_of(r, _keys(r), time_field) is not None for r in rows)
+    missing = ('dates',) * (not dated) + ('authors',) * (not named and not given)
+    return Profile(handle, name or handle, 'file', missing=missing), sorted(posts, key=lambda p: p.created_at, reverse=True)
