@@ -290,8 +290,9 @@ def download(spec:str,                # the account: '@user', 'archive:PATH', 'b
 def download_summary(profile:Profile, # the account
                      posts:list[Post], # its posts
                     )->dict:           # JSON-ready
-    "What a download brought: the account, its posts, reposts and replies, and their date range"
-    dates = [p.created_at for p in posts]
+    "What a download brought: the account, its posts, reposts and replies, their date range (None when its file has no dates), and what its source left out"
+    dates = [] if 'dates' in profile.missing else [p.created_at for p in posts]
     return {'name': profile.name, 'handle': profile.handle, 'source': profile.source, 'downloaded': len(posts),
             'reposts': sum(p.is_repost for p in posts), 'replies': sum(p.is_reply and not p.is_repost for p in posts),
-            'first_date': min(dates).date().isoformat() if dates else None, 'last_date': max(dates).date().isoformat() if dates else None}
+            'first_date': min(dates).date().isoformat() if dates else None, 'last_date': max(dates).date().isoformat() if dates else None,
+            'missing': list(profile.missing)}

@@ -84,6 +84,8 @@ def test_real_archive_alrocar():
     dates = sorted(datetime.strptime(e['created_at'], '%a %b %d %H:%M:%S %z %Y') for e in entries)   # the file is not in date order
     assert (s['first_date'], s['last_date']) == (dates[0].date().isoformat(), dates[-1].date().isoformat())
     assert all(a.created_at >= b.created_at for a,b in zip(posts, posts[1:]))
+    from huggingtweets.dataset import clean_account
+    assert clean_account(profile, posts).languages == ['es', 'en']  # X tags 470 of its tweets es, 191 en: its card says `language: [es, en]`
 
 
 
@@ -227,6 +229,13 @@ def test_cli_reading_options(tmp_path, capsys):
     assert main(['download', f"file:{tmp_path/'olu.csv'}", '--text-field', 'msg', '--time-field', 'when', '--handle', 'olu', '--max-posts', '40', '--json']) == 0
     r = json.loads(capsys.readouterr().out)[0]
     assert (r['handle'], r['downloaded'], r['first_date'], r['last_date']) == ('olu', 40, '2024-05-06', '2024-05-28')
+    (tmp_path/'notes.txt').write_text(''.join(f'Bare line number {i} about the northern sky\n' for i in range(20)))
+    assert main(['download', f"file:{tmp_path/'notes.txt'}"]) == 0
+    out = capsys.readouterr().out
+    assert '20 posts with no dates' in out and 'No authors in the file' in out and 'from None' not in out
+    assert main(['download', f"file:{tmp_path/'notes.txt'}", '--json']) == 0
+    r = json.loads(capsys.readouterr().out)[0]
+    assert (r['first_date'], r['last_date'], r['missing']) == (None, None, ['dates', 'authors'])
     z = write_zip(tmp_path/'m.zip', {'outbox.json': json.dumps(outbox()), 'actor.json': json.dumps(ACTOR)})
     assert main(['download', f'archive:{z}', '--include-private', '--json']) == 0
     assert json.loads(capsys.readouterr().out)[0]['downloaded'] == 5
