@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 import libipld
 from .core import HuggingTweetsError
-from .posts import Post, Profile, _Bad, _field, _maybe, _when, _said, _json_error, _url, _size, html_text, valid_name, _regular, _MAX_FILE, _MAX_FILES
+from .posts import Post, Profile, BadField, field_at, optional_at, time_at, quotable, json_error, url_at, human_size, html_text, bsky_text, bsky_lang, valid_name, check_regular, MAX_FILE_BYTES, MAX_ARCHIVE_BYTES
 
 # %% ../nbs/01a_archives.ipynb #d3708bce
 def sample_archive()->Path:
@@ -25,19 +25,19 @@ def sample_archive()->Path:
     return Path(str(files('huggingtweets')/'data'/'sample_archive.zip'))
 
 # %% ../nbs/01a_archives.ipynb #cbc23b31
-_WANTED = re.compile(r'(tweets?|note-tweet|account|profile)(-part\d+)?\.js')
+_WANTED = re.compile(r'(tweets?|note-tweet|account|profile|manifest)(-part\d+)?\.js')
 _FROM_X = "download it again from X (Settings → Your account → Download an archive of your data)"
 _X_SIZES = "X's files take about 3 KiB a post. This is not an X archive as X writes it"
 
 def _texts(found, label, folder:str='data/', fix:str=_FROM_X, size_note:str=_X_SIZES)->dict[str,str]:
     "The text of each archive file in `found`, (name, declared size, opener) triples, within the size limits"
-    out, left = {}, _MAX_FILES
+    out, left = {}, MAX_ARCHIVE_BYTES
     for name, size, open_ in found:
-        cap = min(_MAX_FILE, left)
+        cap = min(MAX_FILE_BYTES, left)
         with open_() as f: data = f.read(cap + 1) if size <= cap else b''
         if size > cap or len(data) > cap:
-            raise HuggingTweetsError(f"{label}: {folder}{name} unpacks to more than {_size(cap)}, the most huggingtweets reads from "
-                                     f"{'one archive file' if cap == _MAX_FILE else 'one archive, all files together'}; {size_note}: {fix}.")
+            raise HuggingTweetsError(f"{label}: {folder}{name} unpacks to more than {human_size(cap)}, the most huggingtweets reads from "
+                                     f"{'one archive file' if cap == MAX_FILE_BYTES else 'one archive, all files together'}; {size_note}: {fix}.")
         left -= len(data)
         try: out[name] = data.decode('utf-8-sig')
         except UnicodeDecodeError as e:
@@ -56,10 +56,10 @@ def _zip_texts(path:Path, label, pick=_x_member, fix:str=_FROM_X, **kw)->dict[st
             infos = [(n, i) for i in z.infolist() if (n := pick(i.filename))]
             return _texts([(n, i.file_size, lambda i=i: z.open(i)) for n,i in infos], label, fix=fix, **kw)
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error, lzma.LZMAError) as e:
-        raise HuggingTweetsError(f"{label}: {path.name} is not a complete zip file ({_said(e, 120)}). It may be damaged or still "
+        raise HuggingTweetsError(f"{label}: {path.name} is not a complete zip file ({quotable(e, 120)}). It may be damaged or still "
                                  f"downloading: {fix}.") from None
     except (NotImplementedError, RuntimeError) as e:  # a compression method Python lacks; a password
-        raise HuggingTweetsError(f"{label}: {path.name} uses a zip feature Python can't read ({_said(e, 120)}). Unpack it with your "
+        raise HuggingTweetsError(f"{label}: {path.name} uses a zip feature Python can't read ({quotable(e, 120)}). Unpack it with your "
                                  f"system's tool and give the folder (archive:FOLDER), or {fix}.") from None
 
 def _archive_texts(path:Path, label)->dict[str,str]:
@@ -72,13 +72,17 @@ def _archive_texts(path:Path, label)->dict[str,str]:
     except OSError as e: raise HuggingTweetsError(f"{label}: can't read {e.filename or data} ({e.strerror or e}). Check the folder's permissions.") from None
 
 # %% ../nbs/01a_archives.ipynb #e167e9ec
+def _js_value(name:str, text:str, label):
+    "The JSON value one archive file assigns: `window.YTD.tweets.part0 = [...]`, `window.__THAR_CONFIG = {...}`"
+    cut = text.find('=') + 1 if text.lstrip().startswith('window.') else 0
+    try: return json.loads(' ' * cut + text[cut:].rstrip().rstrip(';'))  # blanks keep line and column true to the file
+    except (ValueError, RecursionError) as e:
+        raise HuggingTweetsError(f"{label}: data/{name} is not valid JSON ({json_error(e)}). "
+                                 f"The archive is damaged or was edited: {_FROM_X}.") from None
+
 def _read_js(name:str, text:str, label)->list:
     "The list inside one archive file: `window.YTD.tweets.part0 = [...]`"
-    cut = text.find('=') + 1 if text.lstrip().startswith('window.') else 0
-    try: items = json.loads(' ' * cut + text[cut:].rstrip().rstrip(';'))  # blanks keep line and column true to the file
-    except (ValueError, RecursionError) as e:
-        raise HuggingTweetsError(f"{label}: data/{name} is not valid JSON ({_json_error(e)}). "
-                                 f"The archive is damaged or was edited: {_FROM_X}.") from None
+    items = _js_value(name, text, label)
     if not isinstance(items, list): raise HuggingTweetsError(f"{label}: data/{name} should hold a list of entries, not {type(items).__name__}: {_FROM_X}.")
     return items
 
@@ -88,10 +92,10 @@ def _archive_post(entry, handle:str, where:str)->Post:
     t = entry.get('tweet', entry) if isinstance(entry, dict) else entry
     has = lambda k: isinstance(t, dict) and k in t
     try:
-        text = _field(t, 'full_text' if has('full_text') else 'text')
-        return Post(str(_field(t, 'id_str' if has('id_str') else 'id', (str, int))), text, _when(t, 'created_at'), handle, 'archive',
-                    is_repost=text.startswith('RT @'), is_reply=bool(t.get('in_reply_to_status_id_str') or t.get('in_reply_to_status_id')))
-    except _Bad as e:
+        text = field_at(t, 'full_text' if has('full_text') else 'text')
+        return Post(str(field_at(t, 'id_str' if has('id_str') else 'id', (str, int))), text, time_at(t, 'created_at'), handle, 'archive',
+                    is_repost=text.startswith('RT @'), is_reply=bool(t.get('in_reply_to_status_id_str') or t.get('in_reply_to_status_id')), lang=t.get('lang'))
+    except BadField as e:
         raise HuggingTweetsError(f"{where} is not a tweet X writes ({e}): the archive was edited or damaged; {_FROM_X}.") from None
 
 # %% ../nbs/01a_archives.ipynb #12bbe6ab
@@ -108,8 +112,8 @@ def _minute(d:datetime)->int:
 def _note(n, i:int, label)->tuple[str, datetime]:
     "The full text and time of entry `i` of `note-tweet.js`"
     n = n.get('noteTweet', n) if isinstance(n, dict) else n
-    try: return _field(n, 'core.text'), _when(n, 'createdAt')
-    except _Bad as e:
+    try: return field_at(n, 'core.text'), time_at(n, 'createdAt')
+    except BadField as e:
         raise HuggingTweetsError(f"{label}: entry {i+1} of data/note-tweet.js is not a note X writes ({e}): the archive was edited or damaged; {_FROM_X}.") from None
 
 def _with_notes(posts:list[Post], notes:list, label:str='archive')->list[Post]:
@@ -130,16 +134,23 @@ def _with_notes(posts:list[Post], notes:list, label:str='archive')->list[Post]:
     return out
 
 # %% ../nbs/01a_archives.ipynb #ab353d34
-def _archive_profile(texts:dict, label)->Profile:
-    "The archive's account: handle and name from `account.js`, avatar from `profile.js`"
-    if 'account.js' not in texts:
-        raise HuggingTweetsError(f"{label}: data/account.js is missing, so the account's handle is unknown. Use the whole archive zip as X sent it ({_FROM_X}).")
-    accounts = _read_js('account.js', texts['account.js'], label)
-    try: acc = _field(accounts[0] if accounts else None, 'account', dict); handle = valid_name(_field(acc, 'username'))
-    except _Bad: acc, handle = None, ''
-    if not handle: raise HuggingTweetsError(f"{label}: data/account.js has no account username: {_FROM_X}.")
+def _named_user(texts:dict, label)->tuple[str, str|None]:
+    "The handle and display name the archive names: `account.js`'s `account`, else `manifest.js`'s `userInfo`; '' when neither does"
+    accounts = _read_js('account.js', texts['account.js'], label) if 'account.js' in texts else []
+    acc = optional_at(accounts[0] if accounts else None, 'account', dict)
+    info = optional_at(_js_value('manifest.js', texts['manifest.js'], label), 'userInfo', dict) if 'manifest.js' in texts else None
+    for d, user, name in ((acc, 'username', 'accountDisplayName'), (info, 'userName', 'displayName')):
+        if handle := valid_name(optional_at(d, user) or '').removeprefix('@'): return handle, optional_at(d, name)
+    return '', None
+
+def _archive_profile(texts:dict, label, handle:str|None=None)->Profile:
+    "The archive's account: handle and name from `account.js`, else `manifest.js`, else `handle`; avatar from `profile.js`"
+    named, name = _named_user(texts, label)
+    if not (handle := valid_name(handle or '').removeprefix('@') or named):
+        raise HuggingTweetsError(f"{label}: the archive names no account (data/account.js and data/manifest.js are missing or name no user), so its handle is "
+                                 "unknown. Give it: --handle NAME on the command line, handle='NAME' in Python; or use the whole archive zip as X sent it.")
     prof = _read_js('profile.js', texts['profile.js'], label) if 'profile.js' in texts else []
-    return Profile(handle, _maybe(acc, 'accountDisplayName') or handle, 'archive', _url(prof[0] if prof else None, 'profile.avatarMediaUrl'))
+    return Profile(handle, name or handle, 'archive', url_at(prof[0] if prof else None, 'profile.avatarMediaUrl'))
 
 def _part_order(name:str):
     "Sort key: tweets.js, tweets-part1.js, tweets-part2.js, ..."
@@ -149,7 +160,7 @@ def _part_order(name:str):
 def _initial_id(entry)->str|None:
     "The id of the first version of an edited tweet, from its `edit_info`; None for a first version"
     t = entry.get('tweet', entry) if isinstance(entry, dict) else None
-    return None if (v := _maybe(t, 'edit_info.edit.initialTweetId', (str, int))) is None else str(v)
+    return None if (v := optional_at(t, 'edit_info.edit.initialTweetId', (str, int))) is None else str(v)
 
 def _last_versions(posts:list[Post], initial:dict)->list[Post]:
     "One post for each edited one: its last version, the newest of the posts that share a first version"
@@ -161,16 +172,17 @@ def _last_versions(posts:list[Post], initial:dict)->list[Post]:
 
 def read_x_archive(path:str|Path, # the archive: X's zip, its unpacked folder, or that folder's `data`
                    label:str|None=None, # how errors name it; 'archive:PATH' by default
+                   handle:str|None=None, # the account's handle; from `account.js`, else `manifest.js`, by default
                   )->tuple[Profile, list[Post]]: # the account, and its posts newest first
     "The account and posts of an X 'download your archive' export"
     path = Path(path).expanduser()
     label = label or f'archive:{path}'
-    _regular(path, label)
+    check_regular(path, label)
     texts = _archive_texts(path, label)
     parts = sorted((n for n in texts if re.fullmatch(r'tweets?(-part\d+)?\.js', n)), key=_part_order)
     if not parts: raise HuggingTweetsError(f"{label}: no data/tweets.js in it (found {sorted(texts) or 'no data/*.js files'}). "
                                            f"Is this the X archive? {_FROM_X[0].upper() + _FROM_X[1:]}.")
-    profile = _archive_profile(texts, label)
+    profile = _archive_profile(texts, label, handle)
     posts, initial = {}, {}
     for name in parts:
         for i,e in enumerate(_read_js(name, texts[name], label)):
@@ -188,14 +200,14 @@ _POST, _REPOST, _PROFILE = 'app.bsky.feed.post', 'app.bsky.feed.repost', 'app.bs
 def _car_blocks(path:Path, label)->tuple:
     "The header and the decoded blocks (by CID) of a CAR file"
     try:
-        if (size := path.stat().st_size) > _MAX_FILE:
-            raise HuggingTweetsError(f"{label}: {path.name} is {_size(size)}, more than the {_size(_MAX_FILE)} huggingtweets reads from one file; "
+        if (size := path.stat().st_size) > MAX_FILE_BYTES:
+            raise HuggingTweetsError(f"{label}: {path.name} is {human_size(size)}, more than the {human_size(MAX_FILE_BYTES)} huggingtweets reads from one file; "
                                      f"a repository takes some 300 to 400 bytes a record. This is not a Bluesky export as Bluesky writes it: {_FROM_BSKY}.")
         data = path.read_bytes()
     except OSError as e: raise HuggingTweetsError(f"{label}: can't read {path} ({e.strerror or e}). Check the file's permissions.") from None
     try: return libipld.decode_car(data)
     except (ValueError, TypeError, OverflowError, RecursionError, MemoryError) as e:
-        raise HuggingTweetsError(f"{label}: {path.name} is not a complete CAR file ({_said(e, 120)}): it is damaged or cut short; {_FROM_BSKY}.") from None
+        raise HuggingTweetsError(f"{label}: {path.name} is not a complete CAR file ({quotable(e, 120)}): it is damaged or cut short; {_FROM_BSKY}.") from None
 
 def _block(blocks:dict, cid, what:str, label):
     "The block `cid` of a CAR, which must be in it"
@@ -208,10 +220,10 @@ def _commit(header, blocks:dict, label)->tuple[str, bytes]:
     c = _block(blocks, roots[0] if isinstance(roots, list) and roots else None, 'its commit (the root block)', label)
     if not isinstance(c, dict) or c.get('version') not in (2, 3):
         v = c.get('version') if isinstance(c, dict) else None
-        raise HuggingTweetsError(f"{label}: the CAR file's root is not a repository commit I read (version {_said(v, 20)}; I read versions 2 and 3). "
+        raise HuggingTweetsError(f"{label}: the CAR file's root is not a repository commit I read (version {quotable(v, 20)}; I read versions 2 and 3). "
                                  f"Is it a Bluesky repository export? If it is, {_FROM_BSKY}.")
-    try: return _field(c, 'did'), _field(c, 'data', bytes)
-    except _Bad as e: raise HuggingTweetsError(f"{label}: the repository's commit is not as Bluesky writes it ({e}): {_FROM_BSKY}.") from None
+    try: return field_at(c, 'did'), field_at(c, 'data', bytes)
+    except BadField as e: raise HuggingTweetsError(f"{label}: the repository's commit is not as Bluesky writes it ({e}): {_FROM_BSKY}.") from None
 
 # %% ../nbs/01a_archives.ipynb #6a2ee2b0
 def _mst(blocks:dict, root:bytes, label)->list[tuple[str, bytes]]:
@@ -222,45 +234,21 @@ def _mst(blocks:dict, root:bytes, label)->list[tuple[str, bytes]]:
         seen.add(cid)
         node, key = _block(blocks, cid, 'a node of its tree', label), b''
         try:
-            if (l := _field(node, 'l', bytes, None)) is not None: todo.append(l)
-            for e in _field(node, 'e', list):
-                key = key[:_field(e, 'p', int)] + _field(e, 'k', bytes)
-                out.append((key.decode('utf-8'), _field(e, 'v', bytes)))
-                if (t := _field(e, 't', bytes, None)) is not None: todo.append(t)
-        except (_Bad, UnicodeDecodeError) as e:
-            raise HuggingTweetsError(f"{label}: a node of the repository's tree is not as Bluesky writes it ({_said(e, 80)}): {_FROM_BSKY}.") from None
+            if (l := field_at(node, 'l', bytes, None)) is not None: todo.append(l)
+            for e in field_at(node, 'e', list):
+                key = key[:field_at(e, 'p', int)] + field_at(e, 'k', bytes)
+                out.append((key.decode('utf-8'), field_at(e, 'v', bytes)))
+                if (t := field_at(e, 't', bytes, None)) is not None: todo.append(t)
+        except (BadField, UnicodeDecodeError) as e:
+            raise HuggingTweetsError(f"{label}: a node of the repository's tree is not as Bluesky writes it ({quotable(e, 80)}): {_FROM_BSKY}.") from None
     return out
-
-# %% ../nbs/01a_archives.ipynb #0fa643fe
-def _link_facets(rec, b:bytes)->list[tuple[int, int, str]]:
-    "The (start, end, address) of each good link facet of a post record whose text is `b`, sorted"
-    whole = lambda i: i == len(b) or b[i] & 0xC0 != 0x80  # a byte offset between two characters
-    out = []
-    for f in _maybe(rec, 'facets', list) or []:
-        start, end = _maybe(f, 'index.byteStart', int), _maybe(f, 'index.byteEnd', int)
-        feats = _maybe(f, 'features', list) or []
-        uri = next((x.get('uri') for x in feats if isinstance(x, dict) and x.get('$type') == 'app.bsky.richtext.facet#link'), None)
-        if (isinstance(uri, str) and re.fullmatch(r'https?://\S+', uri) and start is not None and end is not None and 0 <= start < end <= len(b)
-            and whole(start) and whole(end)): out.append((start, end, uri))
-    return sorted(out)
-
-def _bsky_text(rec)->str:
-    "A post record's text, with the full address of each link in place of its shortened text"
-    text = _field(rec, 'text', str, '')
-    try: b = text.encode('utf-8')
-    except UnicodeEncodeError: return text  # a lone surrogate: no byte offsets to trust
-    parts, at = [], 0
-    for start, end, uri in _link_facets(rec, b):
-        if start < at: continue  # overlaps the one before
-        parts += [b[at:start], uri.encode()]; at = end
-    return b''.join(parts + [b[at:]]).decode('utf-8') if parts else text
 
 # %% ../nbs/01a_archives.ipynb #07cfbc26
 def _car_post(key:str, rec, did:str, handle:str)->Post:
     "The `Post` of a post or repost record"
-    uri, when = f'at://{did}/{key}', _when(rec, 'createdAt')
+    uri, when = f'at://{did}/{key}', time_at(rec, 'createdAt')
     if key.startswith(_REPOST + '/'): return Post(uri, '', when, handle, 'bsky', is_repost=True)
-    return Post(uri, _bsky_text(rec), when, handle, 'bsky', is_reply=_maybe(rec, 'reply', dict) is not None)
+    return Post(uri, bsky_text(rec), when, handle, 'bsky', is_reply=optional_at(rec, 'reply', dict) is not None, lang=bsky_lang(rec))
 
 def _car_handle(path:Path, did:str)->str:
     "The handle in the file's name (`alice.bsky.social-20250310.car`), else the DID"
@@ -273,17 +261,17 @@ def read_bsky_car(path:str|Path,       # a repository export: the .car file
     "The account and posts of a Bluesky repository export (CAR file)"
     path = Path(path).expanduser()
     label = label or f'archive:{path}'
-    _regular(path, label)
+    check_regular(path, label)
     if not path.is_file(): raise HuggingTweetsError(f"{label}: there is no file at {path}. Check the path to your Bluesky export.")
     header, blocks = _car_blocks(path, label)
     did, root = _commit(header, blocks, label)
     handle, name, posts, keys = _car_handle(path, did), None, [], _mst(blocks, root, label)
     for key, cid in keys:
         if not key.startswith((_POST + '/', _REPOST + '/', _PROFILE + '/self')): continue
-        rec = _block(blocks, cid, f'the record {_said(key, 80)}', label)
-        if key.startswith(_PROFILE): name = (_maybe(rec, 'displayName') or '').strip(); continue
+        rec = _block(blocks, cid, f'the record {quotable(key, 80)}', label)
+        if key.startswith(_PROFILE): name = (optional_at(rec, 'displayName') or '').strip(); continue
         try: posts.append(_car_post(key, rec, did, handle))
-        except _Bad as e: raise HuggingTweetsError(f"{label}: the record {_said(key, 80)} is not as Bluesky writes it ({e}): {_FROM_BSKY}.") from None
+        except BadField as e: raise HuggingTweetsError(f"{label}: the record {quotable(key, 80)} is not as Bluesky writes it ({e}): {_FROM_BSKY}.") from None
     if not posts: raise HuggingTweetsError(f"{label}: the repository holds no posts or reposts ({len(keys):,} records of other kinds), so there is "
                                            "nothing to learn from. Export the repository of an account that posts.")
     return Profile(handle, name or handle, 'bsky'), sorted(posts, key=lambda p: p.created_at, reverse=True)
@@ -309,7 +297,7 @@ def _json_member(texts:dict, name:str, label):
     "The JSON of archive file `name`"
     try: return json.loads(texts[name])
     except (ValueError, RecursionError) as e:
-        raise HuggingTweetsError(f"{label}: {name} is not valid JSON ({_json_error(e)}). The archive is damaged or was edited: {_FROM_MASTODON}.") from None
+        raise HuggingTweetsError(f"{label}: {name} is not valid JSON ({json_error(e)}). The archive is damaged or was edited: {_FROM_MASTODON}.") from None
 
 # %% ../nbs/01a_archives.ipynb #b19b86c0
 def _audience(x)->set:
@@ -319,19 +307,20 @@ def _audience(x)->set:
 
 def _outbox_post(item, handle:str, include_private:bool)->Post|None:
     "The `Post` of an outbox activity: a `Create` of a note, or an `Announce` (a boost); None for any other, and for a private one unless `include_private`"
-    kind, obj = _field(item, 'type', (str, list)), item.get('object')
+    kind, obj = field_at(item, 'type', (str, list)), item.get('object')
     if kind not in ('Create', 'Announce') or not (include_private or (_audience(item) | _audience(obj)) & _PUBLIC): return None
-    if kind == 'Announce': return Post(_field(item, 'id'), '', _when(item, 'published'), handle, 'mastodon', is_repost=True)
+    if kind == 'Announce': return Post(field_at(item, 'id'), '', time_at(item, 'published'), handle, 'mastodon', is_repost=True)
     if not isinstance(obj, dict) or obj.get('type') not in ('Note', 'Question', 'Article', 'Page'): return None
-    return Post(_field(obj, 'id'), html_text(_field(obj, 'content', str, '')), _when(obj if 'published' in obj else item, 'published'),
-                handle, 'mastodon', is_reply=_maybe(obj, 'inReplyTo', (str, dict)) is not None)
+    return Post(field_at(obj, 'id'), html_text(field_at(obj, 'content', str, '')), time_at(obj if 'published' in obj else item, 'published'),
+                handle, 'mastodon', is_reply=optional_at(obj, 'inReplyTo', (str, dict)) is not None,
+                lang=next(iter(optional_at(obj, 'contentMap', dict) or {}), None))
 
 def _mastodon_handle(actor, items:list, path:Path)->str:
     "user@server: `preferredUsername` and the server of the actor's address (of actor.json, else of the activities)"
-    where = _maybe(actor, 'id') or next((a for it in items[:100] if (a := _maybe(it, 'actor'))), None) or ''
+    where = optional_at(actor, 'id') or next((a for it in items[:100] if (a := optional_at(it, 'actor'))), None) or ''
     try: server = urlparse(where).netloc.rpartition('@')[2].lower()
     except ValueError: server = ''
-    user = valid_name(_maybe(actor, 'preferredUsername') or '') or where.rstrip('/').rpartition('/')[2] or path.stem
+    user = valid_name(optional_at(actor, 'preferredUsername') or '') or where.rstrip('/').rpartition('/')[2] or path.stem
     return f'{user}@{server}' if server and '@' not in user else user
 
 # %% ../nbs/01a_archives.ipynb #671ca13c
@@ -342,40 +331,46 @@ def read_mastodon_archive(path:str|Path,       # the archive: the zip, or the fo
     "The account and posts of a Mastodon account archive"
     path = Path(path).expanduser()
     label = label or f'archive:{path}'
-    _regular(path, label)
+    check_regular(path, label)
     if not path.exists(): raise HuggingTweetsError(f"{label}: there is no file or folder at {path}. Check the path to your Mastodon archive.")
     texts = _mastodon_texts(path, label)
     if 'outbox.json' not in texts: raise HuggingTweetsError(f"{label}: no outbox.json in it, so it is not a Mastodon archive: {_FROM_MASTODON}.")
     outbox, actor = _json_member(texts, 'outbox.json', label), _json_member(texts, 'actor.json', label) if 'actor.json' in texts else {}
-    try: items = _field(outbox, 'orderedItems', list)
-    except _Bad: raise HuggingTweetsError(f"{label}: outbox.json holds no list of activities ('orderedItems'): {_FROM_MASTODON}.") from None
+    try: items = field_at(outbox, 'orderedItems', list)
+    except BadField: raise HuggingTweetsError(f"{label}: outbox.json holds no list of activities ('orderedItems'): {_FROM_MASTODON}.") from None
     handle, posts = _mastodon_handle(actor, items, path), []
     for i,it in enumerate(items):
         try: posts += [p] if (p := _outbox_post(it, handle, include_private)) else []
-        except (_Bad, AttributeError) as e:
-            raise HuggingTweetsError(f"{label}: item {i+1} of outbox.json is not an activity Mastodon writes ({_said(e, 80)}): {_FROM_MASTODON}.") from None
-    name = (_maybe(actor, 'name') or '').strip()
-    return Profile(handle, name or handle.split('@')[0], 'mastodon', _url(actor, 'icon.url')), sorted(posts, key=lambda p: p.created_at, reverse=True)
+        except (BadField, AttributeError) as e:
+            raise HuggingTweetsError(f"{label}: item {i+1} of outbox.json is not an activity Mastodon writes ({quotable(e, 80)}): {_FROM_MASTODON}.") from None
+    name = (optional_at(actor, 'name') or '').strip()
+    return Profile(handle, name or handle.split('@')[0], 'mastodon', url_at(actor, 'icon.url')), sorted(posts, key=lambda p: p.created_at, reverse=True)
 
 # %% ../nbs/01a_archives.ipynb #3af04db9
+_FROM_SITE = "download it again from the site it came from (X, Bluesky or Mastodon)"
+
 def _archive_kind(path:Path)->str:
-    "Whose export `path` is, by its content: 'bsky' (a CAR file), 'mastodon' (`outbox.json` in it), else 'x'"
+    "Whose export `path` is, by its content: 'bsky' (a CAR file), 'mastodon' (`outbox.json` in it), 'x'; '' for a zip too damaged to tell"
     if path.is_dir(): return 'mastodon' if (path/'outbox.json').is_file() else 'x'
     try:
         with open(path, 'rb') as f: head = f.read(16)
-        if head.startswith(b'PK'):
+    except OSError: return 'x'  # the X reader says what is wrong
+    if head.startswith(b'PK'):
+        try:
             with zipfile.ZipFile(path) as z: return 'mastodon' if any(_mastodon_member(n) == 'outbox.json' for n in z.namelist()) else 'x'
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile, NotImplementedError, RuntimeError): return 'x'  # the X reader says what is wrong
+        except (OSError, EOFError, ValueError, zipfile.BadZipFile, NotImplementedError, RuntimeError): return ''
     return 'bsky' if path.suffix.lower() == '.car' or b'\xa2eroots' in head[:12] else 'x'
 
 def read_archive(path:str|Path,       # X's zip or folder, Bluesky's .car file, or Mastodon's zip or folder
                  label:str|None=None, # how errors name it; 'archive:PATH' by default
                  include_private:bool=False, # for Mastodon, keep followers-only and direct posts too
+                 handle:str|None=None, # for X, the account's handle when the archive names none (no `account.js` or `manifest.js`)
                 )->tuple[Profile, list[Post]]: # the account, and its posts newest first
     "The account and posts of an account's own export, from X, Bluesky or Mastodon"
     path = Path(path).expanduser()
     label = label or f'archive:{path}'
-    _regular(path, label)
+    check_regular(path, label)
     kind = _archive_kind(path)
+    if not kind: _zip_texts(path, label, fix=_FROM_SITE)  # raises what is wrong with the zip, naming no one site
     if kind == 'bsky': return read_bsky_car(path, label)
-    return read_mastodon_archive(path, label, include_private) if kind == 'mastodon' else read_x_archive(path, label)
+    return read_mastodon_archive(path, label, include_private) if kind == 'mastodon' else read_x_archive(path, label, handle)

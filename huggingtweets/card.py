@@ -18,6 +18,7 @@ from urllib.parse import quote
 import requests
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 from .core import PROMPT, REPO_URL, HuggingTweetsError, cache_dir
+from .posts import language_code
 from .dataset import StatsTable
 from .botfolder import BOT_FILES, bot_info
 from .sources import source_of
@@ -108,8 +109,15 @@ def _whose(meta:dict)->str:
     accounts, noun = meta['accounts'], _noun(meta['accounts'])
     return f"@{_esc(accounts[0]['handle'])}'s {noun}" if len(accounts) == 1 else f"the {noun} of @{_esc(meta['name'])}"
 
-def _front_matter(thumbnail:str)->str:
-    return f'---\nlanguage: en\nthumbnail: {thumbnail}\ntags:\n- huggingtweets\nwidget:\n- text: "{PROMPT}"\n---'
+def _languages(meta:dict)->list[str]:
+    "The bot's languages: its accounts' (`account_meta`), the first account's first; ['en'] when none says any"
+    said = [l for a in meta['accounts'] if isinstance(ls := a.get('languages'), list) for l in ls]
+    return list(dict.fromkeys(l for l in said if language_code(l) == l)) or ['en']  # plain codes only: they go into YAML
+
+def _front_matter(thumbnail:str, meta:dict)->str:
+    langs = _languages(meta)
+    language = f'language: {langs[0]}' if len(langs) == 1 else 'language:\n' + '\n'.join(f'- {l}' for l in langs)
+    return f'---\n{language}\nthumbnail: {thumbnail}\ntags:\n- huggingtweets\nwidget:\n- text: "{PROMPT}"\n---'
 
 def _intro(meta:dict)->str:
     return (f"I am an AI bot made with [huggingtweets]({REPO_URL}) from {_whose(meta)}. What I write is generated: "
@@ -219,7 +227,7 @@ def card_text(bot_dir:str|Path, # a bot folder
     meta = bot_info(bot_dir)
     thumb = f'https://huggingface.co/{hub_id}/resolve/main/predictions.png' if hub_id else 'predictions.png'
     model = hub_id or str(bot_dir)  # the folder as the user named it: no absolute path of their machine
-    parts = [_front_matter(thumb), avatar_block(meta), _intro(meta), _how(), _data(meta), _procedure(meta),
+    parts = [_front_matter(thumb, meta), avatar_block(meta), _intro(meta), _how(), _data(meta), _procedure(meta),
              _closeness(bot_dir, meta), _usage(model), _out_of_scope(meta), _limits(meta), _about()]
     return '\n\n'.join(p for p in parts if p) + '\n'
 

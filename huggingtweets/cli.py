@@ -126,8 +126,9 @@ def _print_report(r:dict):
     "Print one account's report as a person would read it"
     from rich.table import Table
     console.rule(f"[bold]{escape(plain(r['name']))}[/] ({r['source']}:{escape(plain(r['handle']))})")
-    console.print(f"{r['downloaded']:,} posts from {r['first_date']} to {r['last_date']}: "
-                  f"{r['reposts']:,} reposts, {r['replies']:,} replies")
+    span = f"from {r['first_date']} to {r['last_date']}" if r['first_date'] else 'with no dates'
+    console.print(f"{r['downloaded']:,} posts {span}: {r['reposts']:,} reposts, {r['replies']:,} replies")
+    if 'authors' in r['missing']: console.print("No authors in the file: the account is named after it (--handle NAME names it).")
     t = Table('Data', 'Quantity')
     for k,v in r['stats'].items(): t.add_row(k, f'{v:,}')
     console.print(t)

@@ -23,6 +23,7 @@ from matplotlib.ticker import MaxNLocator
 from rich.table import Table
 from .core import HuggingTweetsError, safe_name
 from .posts import Post, Profile
+from .sources import SOURCES
 
 # %% ../nbs/02_dataset.ipynb #a756003c
 _LINK_LINE = re.compile(r'^[ \t]*https?://\S+[ \t]*(?:\r?\n|$)', re.M | re.I)
@@ -71,7 +72,7 @@ class CleanAccount:
     profile: Profile                       # whose posts these are
     texts: list[str]                       # the kept, cleaned texts, in download order (newest first)
     stats: dict                            # row name -> count, as in the model card table
-    times: list=field(repr=False)          # every downloaded post's time
+    times: list=field(repr=False)          # every downloaded post's time; None where its source gives none (`Profile.missing`)
     lengths: list=field(repr=False)        # every downloaded post's cleaned length in characters
     fates: list=field(repr=False)          # every downloaded post's fate: `Tweets kept` or the row that dropped it
     options: dict=field(default_factory=dict) # the cleaning options used
@@ -84,6 +85,12 @@ class CleanAccount:
     def chars(self)->int:
         "Characters of kept text"
         return sum(map(len, self.texts))
+
+    @property
+    def languages(self)->list[str]:
+        "The languages of the kept posts, most frequent first: each that tags a tenth of the posts that say one"
+        n = Counter(p.lang for p,f in zip(self.posts, self.fates) if f == KEPT and p.lang)
+        return [k for k,c in n.most_common() if c * 10 >= n.total()]
 
     def __repr__(self): return (f'CleanAccount(@{self.handle}: {self.stats[KEPT]} of {self.stats[DOWNLOADED]} posts kept, '
                                 f'{self.chars:,} characters)')
@@ -115,7 +122,7 @@ def clean_account(profile:Profile,      # the account
         text = clean_text(p.text, allow_newlines, strip_mentions)
         fate = _fate(p, text, seen, drop_replies, dedupe)
         stats[fate] += 1
-        times.append(p.created_at); lengths.append(len(text)); fates.append(fate)
+        times.append(None if 'dates' in profile.missing else p.created_at); lengths.append(len(text)); fates.append(fate)
         if fate == KEPT: texts.append(text); seen.add(text)
     opts = dict(allow_newlines=allow_newlines, drop_replies=drop_replies, strip_mentions=strip_mentions, dedupe=dedupe)
     return CleanAccount(profile, texts, stats, times, lengths, fates, opts, list(posts))
@@ -129,9 +136,10 @@ def _stat_rows(metas:list[dict])->list[str]:
     return sorted(keys, key=lambda k: _ROWS.index(k) if k in _ROWS else len(_ROWS) - 1.5)
 
 def account_meta(account:CleanAccount)->dict:
-    "An account's profile and stats, as JSON-ready data"
+    "An account's profile, stats and languages, and what its source left out, as JSON-ready data"
     p = account.profile
-    return dict(handle=p.handle, name=p.name, source=p.source, avatar_url=p.avatar_url, stats=dict(account.stats))
+    return dict(handle=p.handle, name=p.name, source=p.source, avatar_url=p.avatar_url, stats=dict(account.stats),
+                languages=account.languages, missing=list(p.missing))
 
 class StatsTable:
     "The cleaning stats of one or more accounts, shown as Markdown, HTML, a rich table or JSON"
@@ -143,6 +151,11 @@ class StatsTable:
     def rows(self)->list[list]:
         "One row per stats key, one cell per account (`-` where an account has no such count)"
         return [[k] + [a['stats'].get(k, '-') for a in self.accounts] for k in _stat_rows(self.accounts)]
+
+    def notes(self)->list[str]:
+        "A line for each account whose source left something out: '@posts: no dates and no authors in its file.'"
+        said = lambda a: [m for m in ('dates', 'authors') if isinstance(a.get('missing'), list) and m in a['missing']]  # a record may hold anything
+        return [f"@{a['handle']}: no {' and no '.join(m)} in its file." for a in self.accounts if (m := said(a))]
 
     def to_dict(self)->dict: return {'accounts': self.accounts}
 
@@ -159,9 +172,9 @@ def _md_row(cells, escape): return '| ' + ' | '.join(escape(c) for c in cells) +
 def markdown(self:StatsTable,
              escape=lambda c: str(c).replace('|', '\\|'), # how a cell's text is made safe (the card escapes HTML too)
             )->str:
-    "The table in Markdown, as on the original model cards"
+    "The table in Markdown, as on the original model cards, and its notes below it"
     head = [_md_row(self.header(), escape), _md_row(['---'] * len(self.header()), str)]
-    return '\n'.join(head + [_md_row(r, escape) for r in self.rows()])
+    return '\n'.join(head + [_md_row(r, escape) for r in self.rows()]) + ''.join(f'\n\n{escape(n)}' for n in self.notes())
 
 StatsTable._repr_markdown_ = StatsTable.__str__ = StatsTable.markdown
 
@@ -172,7 +185,7 @@ def html(self:StatsTable)->str:
     cell = lambda tag,c: f'<{tag}>{html.escape(str(c))}</{tag}>'
     head = '<tr>' + ''.join(cell('th', c) for c in self.header()) + '</tr>'
     body = ''.join('<tr>' + ''.join(cell('td', c) for c in r) + '</tr>' for r in self.rows())
-    return f'<table><thead>{head}</thead><tbody>{body}</tbody></table>'
+    return f'<table><thead>{head}</thead><tbody>{body}</tbody></table>' + ''.join(f'<p>{html.escape(n)}</p>' for n in self.notes())
 
 @patch
 def rich(self:StatsTable)->Table:
@@ -180,6 +193,7 @@ def rich(self:StatsTable)->Table:
     tbl = Table(*self.header()[:1])
     for name in self.header()[1:]: tbl.add_column(name, justify='right')
     for r in self.rows(): tbl.add_row(*map(str, r), style='bold' if r[0] == KEPT else None)
+    tbl.caption = '\n'.join(self.notes()) or None
     return tbl
 
 StatsTable._repr_html_, StatsTable.__rich__ = StatsTable.html, StatsTable.rich
@@ -198,6 +212,11 @@ MIN_CHARS, WARN_CHARS = 6_000, 40_000
 class NotEnoughTextWarning(UserWarning):
     "An account has enough text to train on, but less than a good bot needs"
 
+def _more(account:CleanAccount)->str:
+    "What the 'not enough posts' error advises: the way to more posts of the account's source, and another account"
+    more = next((s.more for s in SOURCES if s.name == account.profile.source), None)
+    return f'{more}, or choose an account that writes more.' if more else 'Choose an account that writes more.'
+
 def check_enough(account:CleanAccount, # a cleaned account
                  min_chars=MIN_CHARS,  # fewer kept characters than this is an error
                  warn_chars=WARN_CHARS, # fewer kept characters than this is a warning
@@ -210,8 +229,7 @@ def check_enough(account:CleanAccount, # a cleaned account
         raise HuggingTweetsError(
             f"@{account.handle}: not enough posts to train a bot. Of {s[DOWNLOADED]:,} posts downloaded, {s['Retweets']:,} "
             f"were reposts and {dropped:,} were dropped ({why}); the {s[KEPT]:,} kept hold {chars:,} "
-            f"characters, and at least {min_chars:,} are needed. Download more posts (a larger --max-posts, or the "
-            f"account's X archive), or choose an account that writes more.")
+            f"characters, and at least {min_chars:,} are needed. {_more(account)}")
     if chars < warn_chars:
         return (f"@{account.handle}: only {chars:,} characters of text kept from {s[KEPT]:,} posts (at least "
                 f"{warn_chars:,} recommended); the bot may copy posts or sound generic. More posts would help.")
@@ -341,7 +359,8 @@ def plot_timeline(accounts:CleanAccount|list[CleanAccount], # one account or sev
         width = 0.8 if daily else 25
         ax.bar(xs, [kept[x] for x in xs], width, align='edge', color=_color(KEPT), label='kept')
         ax.bar(xs, [dropped[x] for x in xs], width, align='edge', bottom=[kept[x] for x in xs], color='#bbbbbb', label='dropped')
-        ax.set(title=f'@{a.handle}: posts per {"day" if daily else "month"}', ylabel='posts')
+        ax.set(title=f'@{a.handle}: posts per {"day" if daily else "month"}' if times else f'@{a.handle}: no dates', ylabel='posts')
+        if not times: ax.text(0.5, 0.5, 'no dates in its file' if 'dates' in a.profile.missing else 'no posts', transform=ax.transAxes, ha='center', va='center')
         ax.xaxis.set_major_locator(loc := AutoDateLocator(maxticks=10))
         ax.xaxis.set_major_formatter(ConciseDateFormatter(loc))
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from .core import HuggingTweetsError
-from .posts import Post, Profile, parse_time, _maybe, _said, _json_error, _size, _regular, _MAX_FILE, html_text, valid_name
+from .posts import Post, Profile, parse_time, optional_at, quotable, json_error, human_size, check_regular, MAX_FILE_BYTES, html_text, valid_name
 
 # %% ../nbs/01b_files.ipynb #73b94af6
 _TEXT_FIELDS = ('full_text', 'text', 'rawContent', 'content', 'tweet', 'tweets', 'tweet_text', 'body')
@@ -39,7 +39,7 @@ def _json_lines(text:str, label)->list:
     for n,l in enumerate(text.splitlines(), 1):
         try: rows += [json.loads(l)] if l.strip() else []
         except (ValueError, RecursionError) as e:
-            raise HuggingTweetsError(f"{label}: line {n} is not valid JSON ({_json_error(e)}). Fix the file and run again.") from None
+            raise HuggingTweetsError(f"{label}: line {n} is not valid JSON ({json_error(e)}). Fix the file and run again.") from None
     return rows
 
 def _rows(path:Path, label)->list:
@@ -47,16 +47,16 @@ def _rows(path:Path, label)->list:
     suffix = path.suffix.lower()
     if suffix in ('.car', '.zip'): raise HuggingTweetsError(f"{label}: a {suffix} file is an archive, not a file of posts: name it archive:{path}.")
     if suffix not in _SUFFIXES: raise HuggingTweetsError(f"{label}: I read .txt, .csv, .json and .jsonl files, not {suffix or 'files without an extension'}.")
-    with open(path, 'rb') as f: data = f.read(_MAX_FILE + 1) if path.stat().st_size <= _MAX_FILE else None
-    if data is None or len(data) > _MAX_FILE:  # the size on disk first; then one byte past the limit, as a file may grow
-        raise HuggingTweetsError(f"{label}: {path.name} is more than {_size(_MAX_FILE)}, the most huggingtweets reads from one file. "
+    with open(path, 'rb') as f: data = f.read(MAX_FILE_BYTES + 1) if path.stat().st_size <= MAX_FILE_BYTES else None
+    if data is None or len(data) > MAX_FILE_BYTES:  # the size on disk first; then one byte past the limit, as a file may grow
+        raise HuggingTweetsError(f"{label}: {path.name} is more than {human_size(MAX_FILE_BYTES)}, the most huggingtweets reads from one file. "
                                  "Keep the posts you want to learn from (a few thousand are plenty) in a smaller file.")
     try: text = data.decode('utf-8-sig'); del data
     except UnicodeDecodeError as e: raise HuggingTweetsError(f"{label}: not UTF-8 text (byte {e.start + 1:,}). Save the file as UTF-8 and run again.") from None
     if suffix == '.txt': return [l.strip() for l in text.splitlines() if l.strip()]
     if suffix != '.json': return _csv_rows(text, label) if suffix == '.csv' else _json_lines(text, label)
     try: data = json.loads(text)
-    except (ValueError, RecursionError) as e: raise HuggingTweetsError(f"{label}: not valid JSON ({_json_error(e)}). Fix the file and run again.") from None
+    except (ValueError, RecursionError) as e: raise HuggingTweetsError(f"{label}: not valid JSON ({json_error(e)}). Fix the file and run again.") from None
     if isinstance(data, dict): data = next((v for k,v in data.items() if isinstance(v, list)), None)
     if isinstance(data, list): return data
     raise HuggingTweetsError(f"{label}: the JSON holds no list of posts. Give a list of objects with a text field, or of strings.")
@@ -64,7 +64,7 @@ def _rows(path:Path, label)->list:
 def _csv_rows(text:str, label)->list[dict]:
     "The rows of a CSV text with a header row"
     try: return list(csv.DictReader(io.StringIO(text, newline='')))  # not text.splitlines(): a cell may span lines
-    except csv.Error as e: raise HuggingTweetsError(f"{label}: a row can't be read as CSV ({_said(e, 120)}). Fix the file and run again.") from None
+    except csv.Error as e: raise HuggingTweetsError(f"{label}: a row can't be read as CSV ({quotable(e, 120)}). Fix the file and run again.") from None
 
 # %% ../nbs/01b_files.ipynb #2b86e10a
 def _keys(row:dict)->dict:
@@ -90,7 +90,7 @@ def _unbytes(posts:list[Post])->list[Post]:
 
 def _account_of(v)->str:
     "A handle from an author field: text, or an object with `screen_name` or `username`"
-    v = (_maybe(v, 'screen_name') or _maybe(v, 'username') or '') if isinstance(v, dict) else v
+    v = (optional_at(v, 'screen_name') or optional_at(v, 'username') or '') if isinstance(v, dict) else v
     return valid_name(v).removeprefix('@') if isinstance(v, str) else ''
 
 def _time_of(row:dict, keys:dict, field:str|None)->str|int|float|None:
@@ -103,7 +103,7 @@ def _time_of(row:dict, keys:dict, field:str|None)->str|int|float|None:
 def _no_text(field, row:dict, i:int, label):
     "The error for a row with no text field"
     looked = repr(field) if field else ', '.join(_TEXT_FIELDS)
-    return HuggingTweetsError(f"{label}: no {looked} field in row {i+1} (it has {_said(', '.join(map(str, row)), 120) or 'no fields'}). "
+    return HuggingTweetsError(f"{label}: no {looked} field in row {i+1} (it has {quotable(', '.join(map(str, row)), 120) or 'no fields'}). "
                               "Name the field that holds the post's text: --text-field NAME on the command line, text_field='NAME' in Python.")
 
 def _says(row:dict, keys:dict, names, test)->bool:
@@ -119,29 +119,30 @@ def _file_post(row, i:int, handle:str, field:str|None, time_field:str|None, mtim
     text = str(row[f] or '')
     if f.lower() == 'content' and re.search(r'<(p|br|a|span)\b', text): text = html_text(text)
     if time_field and time_field.lower() not in keys:
-        raise HuggingTweetsError(f"{label}: no {time_field!r} field in row {i+1} (it has {_said(', '.join(map(str, row)), 120) or 'no fields'}). "
+        raise HuggingTweetsError(f"{label}: no {time_field!r} field in row {i+1} (it has {quotable(', '.join(map(str, row)), 120) or 'no fields'}). "
                                  "Name the field that holds the post's time: --time-field NAME, time_field='NAME'.")
     when = _time_of(row, keys, time_field)
     try: created = parse_time(when) if when is not None else mtime
-    except ValueError: raise HuggingTweetsError(f"{label}: row {i+1} has a time I can't read: {_said(repr(when), 60)}. Use ISO 8601, e.g. 2024-05-10T22:14:03Z, "
+    except ValueError: raise HuggingTweetsError(f"{label}: row {i+1} has a time I can't read: {quotable(repr(when), 60)}. Use ISO 8601, e.g. 2024-05-10T22:14:03Z, "
                                                 "or name the time field: --time-field NAME, time_field='NAME'.") from None
     kind = str(row[k]).strip().lower() if (k := _find(row, keys, ['tweet_type'])) else None
     return Post(str(row[k] if (k := _find(row, keys, ['id', 'id_str'])) else i+1), text, created, handle, 'file',
                 is_repost=_says(row, keys, _REPOST_FLAGS, _truthy) or _says(row, keys, _REPOST_FIELDS, _given) or kind == 'retweet' or text.startswith('RT @'),
-                is_reply=kind == 'reply' if kind else _says(row, keys, ['is_reply'], _truthy) or _says(row, keys, _REPLY_FIELDS, _given))
+                is_reply=kind == 'reply' if kind else _says(row, keys, ['is_reply'], _truthy) or _says(row, keys, _REPLY_FIELDS, _given),
+                lang=row[k] if (k := _find(row, keys, ['lang', 'language'])) else None)
 
 # %% ../nbs/01b_files.ipynb #8d1553f6
-def _file_account(rows:list, path:Path)->tuple[str, str|None]:
-    "The handle and display name a file's rows agree on; the file's name when they name no one account"
+def _file_account(rows:list, path:Path)->tuple[str, str|None, bool]:
+    "The handle and display name a file's rows agree on, the file's name when they name no one account; and whether any row names one"
     authors, names = set(), set()
     for r in rows:
         if not isinstance(r, dict): continue
         keys = _keys(r)
         authors.add(_account_of(r[k]) if (k := _find(r, keys, _AUTHOR_FIELDS)) is not None else '')
         if (k := _find(r, keys, _NAME_FIELDS)) is not None and isinstance(r[k], str): names.add(r[k].strip())
-        elif (k := _find(r, keys, ['user'])) is not None and (n := _maybe(r[k], 'name')): names.add(n.strip())
-    if len(authors - {''}) == 1 and '' not in authors: return authors.pop(), names.pop() if len(names) == 1 else None
-    return re.sub(r'[^\w.-]+', '_', path.stem).strip('_.-') or 'posts', None
+        elif (k := _find(r, keys, ['user'])) is not None and (n := optional_at(r[k], 'name')): names.add(n.strip())
+    if len(authors - {''}) == 1 and '' not in authors: return authors.pop(), names.pop() if len(names) == 1 else None, True
+    return re.sub(r'[^\w.-]+', '_', path.stem).strip('_.-') or 'posts', None, bool(authors - {''})
 
 def read_file(path:str|Path,            # a .txt, .csv, .json or .jsonl file of posts
               text_field:str|None=None, # the field holding the text; found among the usual names by default
@@ -152,10 +153,13 @@ def read_file(path:str|Path,            # a .txt, .csv, .json or .jsonl file of 
     "The posts of a file, one per line or row"
     path = Path(path).expanduser()
     label = label or f'file:{path}'
-    if not _regular(path, label).is_file(): raise HuggingTweetsError(f"{label}: there is no file at {path}. Check the path.")
+    if not check_regular(path, label).is_file(): raise HuggingTweetsError(f"{label}: there is no file at {path}. Check the path.")
     try: rows, mtime = _rows(path, label), datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
     except OSError as e: raise HuggingTweetsError(f"{label}: can't read {path} ({e.strerror or e}). Check the file's permissions.") from None
-    found, name = _file_account(rows, path)
-    handle = valid_name(handle or '').removeprefix('@') or found
+    found, name, named = _file_account(rows, path)
+    given = valid_name(handle or '').removeprefix('@')
+    handle = given or found
     posts = _unbytes([_file_post(r, i, handle, text_field, time_field, mtime, label) for i,r in enumerate(rows)])
-    return Profile(handle, name or handle, 'file'), sorted(posts, key=lambda p: p.created_at, reverse=True)
+    dated = any(isinstance(r, dict) and _time_of(r, _keys(r), time_field) is not None for r in rows)
+    missing = ('dates',) * (not dated) + ('authors',) * (not named and not given)
+    return Profile(handle, name or handle, 'file', missing=missing), sorted(posts, key=lambda p: p.created_at, reverse=True)

@@ -17,10 +17,10 @@ from urllib.parse import quote
 import requests
 from tqdm import tqdm
 from .core import HuggingTweetsError, cache_dir, safe_name
-from .posts import Post, Profile, _Bad, _said, valid_name
+from .posts import Post, Profile, BadField, quotable, valid_name
 from .archives import read_archive, sample_archive
 from .files import read_file
-from .apis import _RateLimited, _ReplyTooBig, _bsky, _mastodon, _x
+from .apis import RateLimited, ReplyTooBig, bsky_reader, mastodon_reader, x_reader
 
 # %% ../nbs/01_sources.ipynb #cd3ac921
 @dataclass(frozen=True)
@@ -87,6 +87,7 @@ class Source:
     noun: str                  # what its posts are called: 'tweets' on X, 'posts' elsewhere
     profile_url: Callable      # `profile_url(handle)`: the address of the account's public page; None when there is none
     share_url: Callable        # `share_url(text)`: the address that opens a new post holding `text`
+    more: str|None             # how to get more of its posts, for the 'not enough posts' error; None where there are no more (an X archive holds them all)
 
 # %% ../nbs/01_sources.ipynb #86c8a4dd
 def _renamed(profile:Profile, posts:list[Post], handle:str|None)->tuple[Profile, list[Post]]:
@@ -97,7 +98,7 @@ def _renamed(profile:Profile, posts:list[Post], handle:str|None)->tuple[Profile,
 def _read_archive(acct:Account, handle:str|None=None, include_private:bool=False, **_)->tuple[Profile, list[Post]]:
     "An archive's account and posts (`archive:sample`: the bundled one), under `handle` when given"
     path = sample_archive() if acct.name == 'sample' else acct.name
-    return _renamed(*read_archive(path, str(acct), include_private), handle)
+    return _renamed(*read_archive(path, str(acct), include_private, handle), handle)
 
 def _read_file(acct:Account, text_field:str|None=None, time_field:str|None=None, handle:str|None=None, **_)->tuple[Profile, list[Post]]:
     "A posts file's account and posts"
@@ -124,15 +125,18 @@ def _on_mastodon(handle:str)->str|None:
 
 SOURCES = (
     Source('x', prefixes=('x', 'twitter'), spelling='@{name}', account=_x_account, guess=_x_guess,
-           read=_fetch(_x), site='X', noun='tweets', profile_url=_on_x, share_url=_post_on_x),
+           read=_fetch(x_reader), site='X', noun='tweets', profile_url=_on_x, share_url=_post_on_x,
+           more="Download more posts (a larger --max-posts, or the account's X archive: archive:PATH)"),
     Source('archive', prefixes=('archive',), spelling='archive:{name}', account=_path_account('archive'), guess=None,
-           read=_read_archive, site=None, noun='tweets', profile_url=_on_x, share_url=_post_on_x),
+           read=_read_archive, site=None, noun='tweets', profile_url=_on_x, share_url=_post_on_x, more=None),
     Source('mastodon', prefixes=('mastodon',), spelling='@{name}@{server}', account=_mastodon_account, guess=_mastodon_guess,
-           read=_fetch(lambda acct, token: _mastodon(acct)), site=None, noun='posts', profile_url=_on_mastodon, share_url=_post_on_x),
+           read=_fetch(lambda acct, token: mastodon_reader(acct)), site=None, noun='posts', profile_url=_on_mastodon, share_url=_post_on_x,
+           more="Download more posts (a larger --max-posts, or the account's Mastodon archive, from Preferences → Import and export: archive:PATH)"),
     Source('bsky', prefixes=('bsky', 'bluesky'), spelling='bsky:{name}', account=_bsky_account, guess=_bsky_guess,
-           read=_fetch(lambda acct, token: _bsky(acct)), site='Bluesky', noun='posts', profile_url=_on_bsky, share_url=_post_on_bsky),
+           read=_fetch(lambda acct, token: bsky_reader(acct)), site='Bluesky', noun='posts', profile_url=_on_bsky, share_url=_post_on_bsky,
+           more="Download more posts (a larger --max-posts, or the account's Bluesky export, from Settings → Account → Export my data: archive:PATH)"),
     Source('file', prefixes=('file',), spelling='file:{name}', account=_path_account('file'), guess=None,
-           read=_read_file, site=None, noun='posts', profile_url=lambda handle: None, share_url=_post_on_x),
+           read=_read_file, site=None, noun='posts', profile_url=lambda handle: None, share_url=_post_on_x, more="Give a file with more posts"),
 )
 
 def _prefixed(name:str)->Source|None:
@@ -193,7 +197,7 @@ def _span(secs:int)->str:
     if secs < 3600: return f'{secs // 60} min {secs % 60} s'
     return f'{secs // 3600} h {secs % 3600 // 60} min' if secs < 2 * 86400 else f'{secs // 86400:,} days'
 
-def _wait_out(e:_RateLimited, acct:Account, site:str, wait:bool):
+def _wait_out(e:RateLimited, acct:Account, site:str, wait:bool):
     "Wait for a rate limit to reset (with a countdown), or raise an error saying when it resets"
     now = datetime.now(timezone.utc)
     reset = (e.reset or now + timedelta(seconds=60)).astimezone(timezone.utc)
@@ -208,7 +212,7 @@ def _retry(call, acct:Account, site:str, wait:bool):
     "`call()`, waiting out rate limits when `wait`, at most `_MAX_WAITS` times"
     for waits in range(_MAX_WAITS + 1):
         try: return call()
-        except _RateLimited as e:
+        except RateLimited as e:
             if waits == _MAX_WAITS: raise HuggingTweetsError(f"{acct}: {site} still says too many requests after {waits} waits. Run again later.") from None
             _wait_out(e, acct, site, wait)
 
@@ -232,10 +236,10 @@ def _kept(path:Path)->str:
 
 def _fault(e:Exception, site:str)->str:
     "What went wrong between us and `site`"
-    if isinstance(e, _Bad): return f"{site} sent a reply I can't read ({e}). Run again later; if it keeps happening, {site} has changed what it sends"
+    if isinstance(e, BadField): return f"{site} sent a reply I can't read ({e}). Run again later; if it keeps happening, {site} has changed what it sends"
     if isinstance(e, requests.ConnectionError): return f"could not reach {site} ({type(e).__name__}). Check your internet connection and run again"
-    if isinstance(e, requests.Timeout): return f"{site} did not answer in time ({type(e).__name__}: {_said(e, 120)}). Check your internet connection and run again"
-    return f"could not read {site}'s reply ({_said(e, 120) if isinstance(e, _ReplyTooBig) else f'{type(e).__name__}: {_said(e, 120)}'}). Run again later"
+    if isinstance(e, requests.Timeout): return f"{site} did not answer in time ({type(e).__name__}: {quotable(e, 120)}). Check your internet connection and run again"
+    return f"could not read {site}'s reply ({quotable(e, 120) if isinstance(e, ReplyTooBig) else f'{type(e).__name__}: {quotable(e, 120)}'}). Run again later"
 
 def _download_network(acct:Account, lookup, page, site:str, max_posts:int, refresh:bool, wait:bool, progress:bool)->tuple[Profile, list[Post]]:
     "An account's profile and posts from a network source, through the on-disk cache"
@@ -248,7 +252,7 @@ def _download_network(acct:Account, lookup, page, site:str, max_posts:int, refre
             st = dict(profile=asdict(profile), account_id=account_id, total=total, posts=[], cursor=None, done=False)
             _save_state(path, st)
         if not st['done'] and len(st['posts']) < max_posts: _pages(st, page, acct, site, max_posts, wait, progress, path)
-    except (requests.RequestException, _Bad) as e: raise HuggingTweetsError(f"{acct}: {_fault(e, site)}.{_kept(path) if st else ''}") from None
+    except (requests.RequestException, BadField) as e: raise HuggingTweetsError(f"{acct}: {_fault(e, site)}.{_kept(path) if st else ''}") from None
     except HuggingTweetsError as e:
         if st and (kept := _kept(path)): raise HuggingTweetsError(f'{e}{kept}') from None
         raise
@@ -286,8 +290,9 @@ def download(spec:str,                # the account: '@user', 'archive:PATH', 'b
 def download_summary(profile:Profile, # the account
                      posts:list[Post], # its posts
                     )->dict:           # JSON-ready
-    "What a download brought: the account, its posts, reposts and replies, and their date range"
-    dates = [p.created_at for p in posts]
+    "What a download brought: the account, its posts, reposts and replies, their date range (None when its file has no dates), and what its source left out"
+    dates = [] if 'dates' in profile.missing else [p.created_at for p in posts]
     return {'name': profile.name, 'handle': profile.handle, 'source': profile.source, 'downloaded': len(posts),
             'reposts': sum(p.is_repost for p in posts), 'replies': sum(p.is_reply and not p.is_repost for p in posts),
-            'first_date': min(dates).date().isoformat() if dates else None, 'last_date': max(dates).date().isoformat() if dates else None}
+            'first_date': min(dates).date().isoformat() if dates else None, 'last_date': max(dates).date().isoformat() if dates else None,
+            'missing': list(profile.missing)}

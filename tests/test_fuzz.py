@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest, responses
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 from huggingtweets.core import HuggingTweetsError
-from huggingtweets.posts import Post, Profile, parse_time
+from huggingtweets.posts import Post, Profile, parse_time, bsky_text
 from huggingtweets.sources import Account, download
-from huggingtweets.archives import read_archive, read_bsky_car, read_mastodon_archive, _bsky_text, _stem, _with_notes
+from huggingtweets.archives import read_archive, read_bsky_car, read_mastodon_archive, _stem, _with_notes
 from huggingtweets.files import read_file
 from huggingtweets.apis import _bsky_page, _bsky_profile, _mastodon_page, _mastodon_profile, _x_page, _x_profile
 from carfile import car_bytes
@@ -443,7 +443,7 @@ def test_damaged_car(good_car, flips, cut):
 @given(rec=st.one_of(post_record, junk))
 @settings(max_examples=examples(400))
 def test_bsky_text(rec):
-    assert isinstance(_bsky_text(rec) if isinstance(rec, dict) and isinstance(rec.get('text', ''), (str, type(None))) else '', str)
+    assert isinstance(bsky_text(rec) if isinstance(rec, dict) and isinstance(rec.get('text', ''), (str, type(None))) else '', str)
 
 
 # ---------------------------------------------------------------- Mastodon archives
@@ -765,11 +765,11 @@ def test_fifo(tmp_path, spec):
 
 def test_oversized_file(tmp_path):
     "A posts file of one line past the limit (sparse: no disk, no memory) is refused before it is read"
-    from huggingtweets.posts import _MAX_FILE
+    from huggingtweets.posts import MAX_FILE_BYTES
     with open(tmp_path/'one_line.jsonl', 'wb') as f: f.write(b'{"text": "'); f.truncate(500 * 10**6)
     with pytest.raises(HuggingTweetsError, match='one_line.jsonl is more than 256 MiB, the most huggingtweets reads from one file'):
         returns_soon(read_file, tmp_path/'one_line.jsonl', seconds=2)
-    assert _MAX_FILE < 500 * 10**6
+    assert MAX_FILE_BYTES < 500 * 10**6
 
 
 def declared(zip_bytes:bytes, sizes:dict)->bytes:

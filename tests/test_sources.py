@@ -84,7 +84,36 @@ def test_real_archive_alrocar():
     dates = sorted(datetime.strptime(e['created_at'], '%a %b %d %H:%M:%S %z %Y') for e in entries)   # the file is not in date order
     assert (s['first_date'], s['last_date']) == (dates[0].date().isoformat(), dates[-1].date().isoformat())
     assert all(a.created_at >= b.created_at for a,b in zip(posts, posts[1:]))
+    from huggingtweets.dataset import clean_account
+    assert clean_account(profile, posts).languages == ['es', 'en']  # X tags 470 of its tweets es, 191 en: its card says `language: [es, en]`
 
+
+
+@pytest.mark.skipif(not ALROCAR.exists(), reason='the real archive is not beside the project')
+def test_real_archive_without_account_js(tmp_path, capsys):
+    "The real archive as people share it, account.js removed (it holds their e-mail and phone): the handle from manifest.js, else --handle"
+    from huggingtweets.cli import main
+    data = tmp_path/'shared'/'data'; data.mkdir(parents=True)
+    (data/'tweets.js').write_bytes((ALROCAR/'data'/'tweets.js').read_bytes())
+    cut = next(e['tweet'] for e in raw_tweets((data/'tweets.js').read_text()) if e['tweet']['id_str'] == '1712845356000485462')
+    full = cut['full_text'].rsplit('Check…', 1)[0] + 'Check the docs to set them up in minutes: https://www.tinybird.co/docs'
+    note = {'noteTweet': {'noteTweetId': '1712845355602026496', 'updatedAt': '2023-10-13T14:58:50.000Z', 'createdAt': '2023-10-13T14:58:50.000Z',
+                          'core': {'styletags': [], 'urls': [], 'text': full, 'mentions': [], 'cashtags': [], 'hashtags': []}}}
+    (data/'note-tweet.js').write_text('window.YTD.note_tweet.part0 = ' + json.dumps([note], indent=2))
+    manifest = {'userInfo': {'accountId': '52338276', 'userName': 'alrocar', 'displayName': 'alrocar 🥘'},
+                'archiveInfo': {'sizeBytes': '2663845', 'generationDate': '2024-01-02T10:00:00.000Z', 'isPartialArchive': False, 'maxPartSizeBytes': '53687091200'},
+                'readmeInfo': {'fileName': 'data/README.txt', 'directory': 'data/', 'name': 'README.txt'},
+                'dataTypes': {'tweets': {'files': [{'fileName': 'data/tweets.js', 'globalName': 'YTD.tweets.part0', 'count': '820'}]},
+                              'noteTweet': {'files': [{'fileName': 'data/note-tweet.js', 'globalName': 'YTD.note_tweet.part0', 'count': '1'}]}}}
+    (data/'manifest.js').write_text('window.__THAR_CONFIG = ' + json.dumps(manifest, indent=2, ensure_ascii=False))
+    profile, posts = download(f'archive:{data.parent}')
+    assert (profile.handle, profile.name, len(posts)) == ('alrocar', 'alrocar 🥘', 820) and {p.author for p in posts} == {'alrocar'}
+    assert next(p.text for p in posts if p.id == '1712845356000485462') == full
+    (data/'manifest.js').unlink()
+    assert '--handle NAME' in errmsg(download, f'archive:{data.parent}', refresh=True)
+    assert main(['download', f'archive:{data.parent}', '--handle', 'alrocar', '--json']) == 0
+    r = json.loads(capsys.readouterr().out)[0]
+    assert (r['handle'], r['downloaded'], r['reposts']) == ('alrocar', 820, 9)
 
 def local_server(serve):
     "A server on 127.0.0.1 that runs `serve(conn, stop)` for each connection; a context manager giving its port"
@@ -200,6 +229,13 @@ def test_cli_reading_options(tmp_path, capsys):
     assert main(['download', f"file:{tmp_path/'olu.csv'}", '--text-field', 'msg', '--time-field', 'when', '--handle', 'olu', '--max-posts', '40', '--json']) == 0
     r = json.loads(capsys.readouterr().out)[0]
     assert (r['handle'], r['downloaded'], r['first_date'], r['last_date']) == ('olu', 40, '2024-05-06', '2024-05-28')
+    (tmp_path/'notes.txt').write_text(''.join(f'Bare line number {i} about the northern sky\n' for i in range(20)))
+    assert main(['download', f"file:{tmp_path/'notes.txt'}"]) == 0
+    out = capsys.readouterr().out
+    assert '20 posts with no dates' in out and 'No authors in the file' in out and 'from None' not in out
+    assert main(['download', f"file:{tmp_path/'notes.txt'}", '--json']) == 0
+    r = json.loads(capsys.readouterr().out)[0]
+    assert (r['first_date'], r['last_date'], r['missing']) == (None, None, ['dates', 'authors'])
     z = write_zip(tmp_path/'m.zip', {'outbox.json': json.dumps(outbox()), 'actor.json': json.dumps(ACTOR)})
     assert main(['download', f'archive:{z}', '--include-private', '--json']) == 0
     assert json.loads(capsys.readouterr().out)[0]['downloaded'] == 5
