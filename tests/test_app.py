@@ -58,7 +58,7 @@ MAX_UPLOAD_MB = 1
 def app(tmp_path_factory):
     "The web app on a free port of 127.0.0.1, training a tiny model: (address with its token, bots folder)"
     tmp = tmp_path_factory.mktemp('app')
-    from huggingtweets.models import tiny_base
+    from huggingtweets.testing import tiny_base
     base = os.environ.get('HUGGINGTWEETS_TEST_BASE_MODEL') or str(tiny_base(tmp/'tiny'))
     port = free_port()
     env = {**os.environ, 'HUGGINGTWEETS_BASE_MODEL': base, 'HUGGINGTWEETS_EPOCHS': os.environ.get('HUGGINGTWEETS_TEST_EPOCHS', '1'),

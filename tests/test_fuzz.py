@@ -16,7 +16,7 @@ from huggingtweets.sources import Account, download
 from huggingtweets.archives import read_archive, read_bsky_car, read_mastodon_archive, _bsky_text, _stem, _with_notes
 from huggingtweets.files import read_file
 from huggingtweets.apis import _bsky_page, _bsky_profile, _mastodon_page, _mastodon_profile, _x_page, _x_profile
-from carfile import car_bytes
+from huggingtweets.testing import car_bytes
 
 settings.register_profile('ci', derandomize=True, database=None, deadline=timedelta(seconds=5), max_examples=60, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
@@ -509,7 +509,8 @@ def test_the_app_sends_nothing_to_a_private_server(ip, port):
 # or stops with one clear line that names the file and what is wrong: never code that came with the folder, never
 # pickled weights, never a generic error, never advice to switch a protection off.
 
-from huggingtweets.botfolder import INFO, POSTS, bot_info, bot_posts, bot_separator, sampling_config, tiny_bot
+from huggingtweets.botfolder import INFO, POSTS, bot_info, bot_posts, bot_separator, sampling_config
+from huggingtweets.testing import tiny_bot
 from huggingtweets.generate import generate
 
 ADVICE_OFF = ('weights_only', 'trust_remote_code', 'report it', 'sentencepiece')  # what no message may say

@@ -29,7 +29,7 @@ def free_port()->int:
 
 def start_app(tmp:Path, port:int, **serve_options)->tuple[subprocess.Popen, str]:
     "The web app on `port`, training a tiny model on at most 100 posts: (its process, its address with the token)"
-    from huggingtweets.models import tiny_base
+    from huggingtweets.testing import tiny_base
     env = {**os.environ, 'PYTHONPATH': os.pathsep.join([str(ROOT), os.environ.get('PYTHONPATH', '')]).rstrip(os.pathsep),
            'HUGGINGTWEETS_BASE_MODEL': str(tiny_base(tmp/'tiny')), 'HUGGINGTWEETS_EPOCHS': '1', 'HUGGINGTWEETS_MAX_POSTS': '100',
            'HUGGINGTWEETS_CACHE': str(tmp/'cache'), 'HUGGINGTWEETS_WANDB': 'disabled', 'WANDB_MODE': 'disabled', 'HF_HUB_OFFLINE': '1'}
