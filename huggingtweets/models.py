@@ -6,16 +6,15 @@ Docs: https://huggingtweets.github.io/huggingtweets/models.html.md"""
 
 # %% auto #0
 __all__ = ['EMBEDDED', 'EMBEDDED_NAME', 'EMBEDDED_URL', 'embedded_gguf', 'convert_gguf', 'embedded_model_dir', 'resolve_base',
-           'load_error', 'from_pretrained', 'load_base', 'base_info', 'separator', 'tiny_base', 'train_device',
-           'cpu_has_bf16', 'precision', 'idle_cores']
+           'load_error', 'from_pretrained', 'load_base', 'base_info', 'separator', 'train_device', 'cpu_has_bf16',
+           'precision', 'idle_cores']
 
 # %% ../nbs/03_models.ipynb #4a94f179
 import importlib.util, os, shutil, tempfile, time
 from pathlib import Path
 import torch
-from tokenizers import ByteLevelBPETokenizer
 import transformers
-from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+from transformers import AutoModelForCausalLM, AutoTokenizer
 from .core import HuggingTweetsError, cache_dir
 
 # %% ../nbs/03_models.ipynb #ceb05caf
@@ -118,33 +117,6 @@ def separator(tok, # the base model's tokenizer
         f"The base model's tokenizer ({tok.name_or_path}) has no end-of-sequence token to separate posts: "
         "choose another base model with --base-model.")
     return tok.eos_token
-
-# %% ../nbs/03_models.ipynb #636bb3d7
-_TINY_TEXTS = ['My dream is to write like my favourite account.', 'Hello world! This is a tiny model for tests.',
-               'The quick brown fox jumps over the lazy dog, 1234567890 times.']
-
-def _tiny_tokenizer(texts:list[str], vocab_size:int):
-    "A byte-level BPE tokenizer trained on `texts`, with `<|endoftext|>` as its only special token"
-    bpe = ByteLevelBPETokenizer()
-    bpe.train_from_iterator(texts, vocab_size=vocab_size, min_frequency=1, special_tokens=['<|endoftext|>'], show_progress=False)
-    return PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer, eos_token='<|endoftext|>', bos_token='<|endoftext|>',
-                                   unk_token='<|endoftext|>')
-
-def tiny_base(dest:Path,                     # the folder to write
-              texts:list[str]|None=None,     # text to train the tokenizer on
-              vocab_size=400,                # the tokenizer's vocabulary size (at least 257)
-              hidden_size=32,                # the model's width
-              num_hidden_layers=2,           # the model's depth
-             )->Path:                        # `dest`, a model folder that `load_base` accepts
-    "Write a tiny randomly initialised Llama and its tokenizer, for tests and examples"
-    tok = _tiny_tokenizer((texts or []) + _TINY_TEXTS, vocab_size)
-    config = LlamaConfig(vocab_size=len(tok), hidden_size=hidden_size, intermediate_size=2*hidden_size,
-                         num_hidden_layers=num_hidden_layers, num_attention_heads=4, num_key_value_heads=2,
-                         max_position_embeddings=1024, tie_word_embeddings=True, bos_token_id=0, eos_token_id=0, pad_token_id=0)
-    torch.manual_seed(0)
-    LlamaForCausalLM(config).save_pretrained(dest)
-    tok.save_pretrained(dest)
-    return Path(dest)
 
 # %% ../nbs/03_models.ipynb #b78978a0
 def train_device()->str:

@@ -23,8 +23,8 @@ from .core import HuggingTweetsError, say
 from .hyperparameters import LIMITS, TRAINING_DEFAULTS, TUNABLE, check_knob
 from .botfolder import check_bot_folder, write_bot
 from .dataset import BotDataset
-from .models import EMBEDDED, base_info, idle_cores, load_base, precision, separator, tiny_base, train_device
-from .checkpoints import (AtomicCheckpoints, TrainSeconds, bot_lock, fingerprint, full_disk_is_clear,
+from .models import EMBEDDED, base_info, idle_cores, load_base, precision, separator, train_device
+from .checkpoints import (AtomicCheckpoints, TrainSeconds, bot_lock, explain_full_disk, fingerprint,
                                       seconds_before, start_checkpoints)
 from .control import Control, ProgressBar, ProgressReporter, StopRequest, TrainingStopped, graceful_interrupt
 from .wandb_runs import close_run, finish_run, run_info, start_run, wandb_mode
@@ -227,7 +227,7 @@ def train(data:BotDataset,            # the posts to train on and the held-out o
         f"Unknown learning-rate schedule {hp['lr_scheduler']!r}: use one of {', '.join(SCHEDULES)}.")
     run = _Run(data, Path(out_dir), hp, base_info(base_model), StopRequest() if stop is None else stop, keep_checkpoints)
     mode = wandb_mode(wandb)
-    with full_disk_is_clear(run.ckpt_dir), bot_lock(run.out_dir, is_main), _threads_for_idle_cores(hp['device']) as threads:
+    with explain_full_disk(run.ckpt_dir), bot_lock(run.out_dir, is_main), _threads_for_idle_cores(hp['device']) as threads:
         run.checkpoint, run.record = start_checkpoints(run.ckpt_dir, resume, restart, is_main=is_main,
             run=dict(hyperparameters=dict(hp, **run.base), data=fingerprint(data.train, data.valid)))
         transformers.set_seed(seed)
@@ -291,7 +291,7 @@ def _evaluate_base(run:_Run):
 
 def _train_steps(run:_Run):
     "Train; when paused, raise `TrainingStopped` (or `KeyboardInterrupt` after a Ctrl-C)"
-    with full_disk_is_clear(run.ckpt_dir), graceful_interrupt(run.stop): run.trainer.train(resume_from_checkpoint=run.checkpoint)
+    with explain_full_disk(run.ckpt_dir), graceful_interrupt(run.stop): run.trainer.train(resume_from_checkpoint=run.checkpoint)
     if run.stop.mode != 'pause': return
     msg = f"Training stopped at step {run.trainer.state.global_step}; its checkpoint is in {run.ckpt_dir}: continue with --resume."
     if run.stop.reason != 'ctrl-c': raise TrainingStopped(msg)
@@ -311,7 +311,7 @@ def _bot_record(run:_Run)->dict:
 
 def _write_bot(run:_Run, info:dict):
     "Write the bot folder and its W&B artifacts, delete the checkpoints, and say what was learned"
-    with full_disk_is_clear(run.ckpt_dir): _save_bot(run.trainer.model, run.tok, run.out_dir, run.sep, run.data, info)
+    with explain_full_disk(run.ckpt_dir): _save_bot(run.trainer.model, run.tok, run.out_dir, run.sep, run.data, info)
     if run.wandb: finish_run(run.wandb, run.out_dir, info, run.data, run.base)
     if not run.keep_checkpoints: shutil.rmtree(run.ckpt_dir, ignore_errors=True)
     say(_summary(info, run.out_dir))

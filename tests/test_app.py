@@ -7,24 +7,19 @@ go to `$HUGGINGTWEETS_SCREENSHOTS` when set, else to a temporary folder; the tes
 tutorial's pictures with a real bot, run it with `HUGGINGTWEETS_SCREENSHOTS=nbs/images HUGGINGTWEETS_TEST_BASE_MODEL=embedded
 HUGGINGTWEETS_TEST_EPOCHS=3 HUGGINGTWEETS_TEST_MAX_POSTS=3200`. The browser tests are skipped when Debian's chromium is not
 installed (`tools/install_browser.sh`, which `make test` runs, installs it); the others drive the page over its websocket
-with `tools/app_memory.py`'s client.
+with `appclient.Page`, the test client beside this file.
 """
-import copy, json, os, re, shutil, signal, socket, subprocess, sys, time, urllib.error, urllib.request, uuid, zipfile
+import copy, json, os, re, signal, subprocess, sys, time, urllib.error, urllib.request, uuid, zipfile
 from pathlib import Path
 import pytest
 from conftest import ROOT
-sys.path.insert(0, str(ROOT/'tools'))
-from app_memory import Page, V1
+from appclient import Page, V1, free_port
 
 CHROMIUM = '/usr/bin/chromium'
 ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
         '--disable-component-update', '--disable-sync']
 EVIL = '<img src=x onerror=alert(1)>'
 EVIL_NAME = '<b>Mallory</b> <script>alert("name")</script>'
-
-def free_port()->int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 def hostile_archive(path:Path, n=150)->Path:
     "An X archive like the bundled sample's, of an account whose name and posts are HTML that must show as text"
@@ -58,7 +53,7 @@ MAX_UPLOAD_MB = 1
 def app(tmp_path_factory):
     "The web app on a free port of 127.0.0.1, training a tiny model: (address with its token, bots folder)"
     tmp = tmp_path_factory.mktemp('app')
-    from huggingtweets.models import tiny_base
+    from huggingtweets.testing import tiny_base
     base = os.environ.get('HUGGINGTWEETS_TEST_BASE_MODEL') or str(tiny_base(tmp/'tiny'))
     port = free_port()
     env = {**os.environ, 'HUGGINGTWEETS_BASE_MODEL': base, 'HUGGINGTWEETS_EPOCHS': os.environ.get('HUGGINGTWEETS_TEST_EPOCHS', '1'),

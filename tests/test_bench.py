@@ -6,7 +6,7 @@ from conftest import ROOT
 import huggingtweets.bench as bench
 from huggingtweets.bench import default_corpus, in_child, main, parse_variant
 from huggingtweets.core import HuggingTweetsError
-from huggingtweets.models import tiny_base
+from huggingtweets.testing import tiny_base
 
 WORDS = ['coffee', 'the sea', 'my dog', 'sourdough', 'the city', 'rainy days', 'long runs', 'the game', 'old books',
          'my garden', 'the night train', 'jazz records', 'the mountains', 'fresh bread', 'my bike', 'the library',

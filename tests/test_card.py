@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from pathlib import Path
 import pytest, torch, yaml
 from PIL import Image, ImageChops, ImageStat
-from huggingtweets.botfolder import EXAMPLE_POSTS, tiny_bot, example_account
+from huggingtweets.testing import EXAMPLE_POSTS, tiny_bot, example_account
 from huggingtweets.report import read_report
 from test_train import _records  # reads an offline W&B run's records
 import huggingface_hub

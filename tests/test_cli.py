@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, BIN
 from test_card import Server, hub_handler  # the local stand-in for the Hub API
-from huggingtweets.botfolder import EXAMPLE_POSTS, tiny_bot
-from huggingtweets.models import tiny_base
+from huggingtweets.testing import EXAMPLE_POSTS, example_account, tiny_base, tiny_bot
 
 BOT_FILES = {'model.safetensors', 'config.json', 'generation_config.json', 'tokenizer.json', 'huggingtweets.json', 'dataset.json',
              'README.md', 'predictions.png', 'report.json', 'report.png'}
@@ -135,7 +134,6 @@ def test_push_publishes_the_bot_to_the_hub(run, tmp_path):
 
 def test_push_asks_for_consent_for_someone_elses_posts(run, tmp_path):
     "A bot of posts not from the pusher's own X archive is pushed only with --i-may-publish; nothing is sent before"
-    from huggingtweets.botfolder import example_account
     tiny_bot(tmp_path/'bob', [example_account('bob.bsky.social', 'Bob', 'bsky')])
     hub = Server(None); hub.RequestHandlerClass = hub_handler(hub)
     online = dict(HF_HUB_OFFLINE='0', HF_ENDPOINT=hub.url, HF_TOKEN='hf_secret_token')

@@ -18,7 +18,7 @@ print(bot)
 '''
 
 def test_demo_notebook(tmp_path, monkeypatch):
-    from huggingtweets.models import tiny_base
+    from huggingtweets.testing import tiny_base
     for k,v in dict(HUGGINGTWEETS_BASE_MODEL=str(tiny_base(tmp_path/'tiny')), HUGGINGTWEETS_EPOCHS='1',
                     HUGGINGTWEETS_MAX_POSTS='100', HUGGINGTWEETS_CACHE=str(tmp_path/'cache'), HUGGINGTWEETS_WANDB='disabled',
                     HUGGINGTWEETS_BOTS_DIR=str(tmp_path/'bots')).items(): monkeypatch.setenv(k, v)

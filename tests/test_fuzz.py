@@ -16,7 +16,7 @@ from huggingtweets.sources import Account, download
 from huggingtweets.archives import read_archive, read_bsky_car, read_mastodon_archive, _stem, _with_notes
 from huggingtweets.files import read_file
 from huggingtweets.apis import _bsky_page, _bsky_profile, _mastodon_page, _mastodon_profile, _x_page, _x_profile
-from carfile import car_bytes
+from huggingtweets.testing import car_bytes
 
 settings.register_profile('ci', derandomize=True, database=None, deadline=timedelta(seconds=5), max_examples=60, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
@@ -509,7 +509,8 @@ def test_the_app_sends_nothing_to_a_private_server(ip, port):
 # or stops with one clear line that names the file and what is wrong: never code that came with the folder, never
 # pickled weights, never a generic error, never advice to switch a protection off.
 
-from huggingtweets.botfolder import INFO, POSTS, bot_info, bot_posts, bot_separator, sampling_config, tiny_bot
+from huggingtweets.botfolder import INFO, POSTS, bot_info, bot_posts, bot_separator, sampling_config
+from huggingtweets.testing import tiny_bot
 from huggingtweets.generate import generate
 
 ADVICE_OFF = ('weights_only', 'trust_remote_code', 'report it', 'sentencepiece')  # what no message may say
@@ -795,3 +796,63 @@ def test_zip_of_huge_members(tmp_path):
     assert zipfile.ZipFile(tmp_path/'huge.zip').getinfo('data/tweets.js').file_size == 500 * 10**6
     with pytest.raises(HuggingTweetsError, match='data/tweets.js unpacks to more than 256 MiB, the most huggingtweets reads from one archive file'):
         returns_soon(read_archive, tmp_path/'huge.zip', seconds=2)
+
+
+# ---------------------------------------------------------------- hostile names through the command (issue 12)
+# Names from the data, and folders as the user types them, reach the terminal and the disk. Run as a user runs the
+# command, each stays text and stays in its place. The other hostile cases of issue 12 are tested where they live: a Hub
+# id with a newline (00_core, 06_card, 08_cli), a mistyped bot folder (05_generate, 08_cli, test_cli.py), training over
+# an unfinished one (test_train.py: test_a_fresh_run_keeps_an_unfinished_one_until_restart) and a second training into
+# the same folder (test_train.py: test_one_training_per_bot_folder).
+
+from huggingtweets.core import safe_name
+from huggingtweets.testing import tiny_base
+
+SUNDAY = [f'Post number {i} about coffee, the sea and my dog, written on a quiet Sunday morning.' for i in range(150)]
+FAST = ('--max-tokens', 1024, '--block-size', 32, '--wandb', 'disabled')  # a tiny bot in seconds
+
+
+def posts_file(path:Path, author:str, texts=SUNDAY)->Path:
+    "A JSON posts file of `texts`, each by `author`"
+    path.write_text(json.dumps([dict(text=t, author=author, created_at=f'2024-01-{i % 28 + 1:02d}T10:00:00Z') for i,t in enumerate(texts)]))
+    return path
+
+
+def huggingtweets(*args, cwd:Path):
+    "Run `huggingtweets ARGS` in `cwd` as a user would, offline: (exit code, stdout, stderr)"
+    import subprocess
+    from conftest import BIN
+    r = subprocess.run([str(BIN/'huggingtweets'), *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=600,
+                       env={**os.environ, 'WANDB_MODE': 'disabled', 'HF_HUB_OFFLINE': '1', 'OMP_NUM_THREADS': '1',
+                            'PYTHONPATH': str(Path(__file__).parent.parent)})
+    return r.returncode, r.stdout, r.stderr
+
+
+@pytest.fixture(scope='module')
+def tiny_model(tmp_path_factory): return str(tiny_base(tmp_path_factory.mktemp('tiny')/'tiny', SUNDAY))
+
+
+def test_escape_sequences_in_posts_and_names_are_shown_not_run(tmp_path):
+    "An author and posts holding terminal escape sequences (retitle, clear the screen): the stats show the name as text"
+    evil = ' \x1b]0;owned\x07\x1b[2J'
+    code, out, err = huggingtweets('download', f"file:{posts_file(tmp_path/'escapes.json', 'esc' + evil, [p + evil for p in SUNDAY])}", cwd=tmp_path)
+    assert code == 0, err[-3000:]
+    assert not CONTROLS.search(out + err) and 'esc ]0;owned[2J' in out, (out, err)
+
+
+def test_an_author_that_is_a_path_names_a_folder_inside_bots(tiny_model, tmp_path):
+    "A posts file whose author is the path of someone's folder: the bot goes into bots/, the folder is left alone"
+    victim = tmp_path/'some'/'dir'; victim.mkdir(parents=True); (victim/'README.md').write_text('mine')
+    code, out, err = huggingtweets('train', f"file:{posts_file(tmp_path/'evil.json', str(victim))}", '--base-model', tiny_model, *FAST, cwd=tmp_path)
+    assert code == 0, err[-3000:]
+    assert [p.name for p in victim.iterdir()] == ['README.md'] and (victim/'README.md').read_text() == 'mine'
+    bot = f'bots/{safe_name(str(victim))}'
+    assert (tmp_path/bot/'huggingtweets.json').is_file() and f'The bot is in {bot}:' in out, out
+
+
+def test_a_folder_named_like_markup_is_shown_as_typed(tiny_model, tmp_path):
+    "`-o bots/x[/]y` broke the command's own markup after a successful training: now it is shown as typed"
+    code, out, err = huggingtweets('train', f"file:{posts_file(tmp_path/'alice.json', 'alice')}", '-o', 'bots/x[/]y', '--base-model', tiny_model,
+                                   *FAST, cwd=tmp_path)
+    assert code == 0, err[-3000:]
+    assert 'The bot is in bots/x[/]y: try `huggingtweets generate bots/x[/]y`' in out and (tmp_path/'bots/x[/]y'/'huggingtweets.json').is_file(), out

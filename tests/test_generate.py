@@ -3,7 +3,7 @@
 Every other behaviour of generation (seed, separator, newlines, the copy filter, the engine choice and its
 fallbacks, the conversion's cache) is stated and checked in `nbs/05_generate.ipynb` and `nbs/05a_convert.ipynb`."""
 import pytest, torch
-from huggingtweets.botfolder import tiny_bot, EXAMPLE_POSTS as TEXTS
+from huggingtweets.testing import tiny_bot, EXAMPLE_POSTS as TEXTS
 from huggingtweets.generate import heldout_loss, load_bot
 
 torch.set_num_threads(1)  # tiny models run fastest on one thread

@@ -6,7 +6,7 @@ from safetensors.torch import load_file
 from transformers import AutoTokenizer, TrainerCallback, pipeline
 from conftest import ROOT, BIN
 from huggingtweets.core import HuggingTweetsError
-from huggingtweets.models import tiny_base
+from huggingtweets.testing import tiny_base
 from huggingtweets.posts import Profile
 from huggingtweets.dataset import BotDataset, CleanAccount
 from huggingtweets.train import pack, train
