@@ -288,7 +288,7 @@ def update_info(bot_dir:str|Path, # a bot folder written by `huggingtweets.train
 def _local_folder(source:str|Path)->Path|None:
     "The folder `source` names, or None for a Hub id; a local path without a folder fails at once, not at the Hub"
     p, s = Path(source).expanduser(), str(source)
-    if p.is_dir(): return p
+    if p.is_dir() and (p/'config.json').is_file(): return p
     if not (p.exists() or s.startswith(('.', '/', '~')) or s.count('/') != 1 or Path(p.parts[0]).is_dir()): return None
     bots = sorted(q.name for q in p.parent.glob('*') if (q/'config.json').is_file()) if p.parent.is_dir() else []
     raise HuggingTweetsError(f"No bot folder at {s!r}: " + (f"{p.parent} holds {', '.join(bots[:5])}; " if bots else '')
@@ -328,6 +328,11 @@ class Bot:
 
     def __repr__(self): return f'Bot({str(self)!r})'
     def __str__(self): return self.hub_id or str(self.path)
+
+    @property
+    def name(self)->str:
+        "What messages call the bot: its Hub id, or its folder's name"
+        return self.hub_id or self.path.name
 
     def separator(self, tok)->str:
         "The separator the bot's posts were trained between, a token of `tok` (its tokenizer)"
