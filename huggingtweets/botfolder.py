@@ -10,10 +10,10 @@ __all__ = ['SAMPLING', 'INFO', 'POSTS', 'BOT_FILES', 'MARKS', 'UNKNOWN_CONTEXT',
            'check_loadable', 'update_info', 'Bot', 'example_account', 'tiny_bot']
 
 # %% ../nbs/03b_botfolder.ipynb #170ed539
-import json, math, warnings
+import json, math
 from pathlib import Path
 from transformers import GenerationConfig
-from .core import HuggingTweetsError, is_whole
+from .core import HuggingTweetsError, cache_dir, hub_repo_id, is_whole
 from .models import separator as base_separator
 
 # %% ../nbs/03b_botfolder.ipynb #fe0de83a
