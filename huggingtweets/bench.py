@@ -25,7 +25,7 @@ from .core import PROMPT, HuggingTweetsError
 from .sources import download
 from .dataset import build_dataset, clean_account
 from .generate import heldout_loss
-from .botfolder import bot_info, bot_separator
+from .botfolder import Bot
 from .benchreport import (DATA_POSTS, judge, panel_markdown, panel_summary, recipe_runs, results_markdown,
                                        with_recipe_from, write_panel, write_results)
 
@@ -186,7 +186,7 @@ def train_run(data,                    # the `BotDataset` to train on
     bot = train(data, out_dir, base_model=base_model, method=method, epochs=epochs, wandb='disabled',
                 callbacks=[loop, *([_FreezeBelow(freeze)] if freeze else [])], **hparams)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-    info = bot_info(bot)
+    info = Bot.open(bot).record
     hp, params = info['hyperparameters'], _n_params(bot)
     layers = json.loads((Path(bot)/'config.json').read_text()).get('num_hidden_layers', 30)
     steps_seconds = max(loop.seconds - loop.eval_seconds, 1e-9)
@@ -233,7 +233,7 @@ def _timed_samples(how:str, bot:str, model, tok, sep:str, prompt:str, seed:int)-
                 passes=len(passes) if hook else None, engine=engine)
 
 # %% ../nbs/11_bench.ipynb #efb65ae9
-def generate_run(bot:str,                  # a bot folder
+def generate_run(bot,                      # a `Bot`, or a bot folder
                  how:str='ours',           # `ours` (`generate`) or `recipe` (the original's `model.generate` call)
                  valid_texts:list[str]=(), # held-out posts to score, or none
                  prompt:str=PROMPT,        # the prompt
@@ -242,10 +242,10 @@ def generate_run(bot:str,                  # a bot folder
     "Time loading a bot and writing ten samples, and score the held-out posts"
     from huggingtweets.generate import load_engine
     if how not in ('ours', 'recipe'): raise HuggingTweetsError(f"Unknown generation {how!r}: use 'ours' or 'recipe'.")
-    t0 = time.perf_counter()
+    bot, t0 = Bot.open(bot), time.perf_counter()
     if how == 'ours': model, tok = None, load_engine(bot).tok
-    else: model, tok = _recipe_model(bot)
-    load_s, sep = time.perf_counter() - t0, bot_separator(bot, tok)
+    else: model, tok = _recipe_model(bot.path)
+    load_s, sep = time.perf_counter() - t0, bot.separator(tok)
     calls = [_timed_samples(how, bot, model, tok, sep, prompt, seed) for seed in range(repeats)]
     med = lambda k: statistics.median(c[k] for c in calls) if calls[0][k] is not None else None
     score = lambda engine: heldout_loss(bot, valid_texts, engine=engine) if len(valid_texts) else None
@@ -284,22 +284,22 @@ def person_posts(valid:list[str],   # the person's held-out posts
 # %% ../nbs/11_bench.ipynb #461fcf20
 def _now()->str: return datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
 
-def _write_posts(bot:str, how:str, n:int, seed:int)->dict:
+def _write_posts(bot:Bot, how:str, n:int, seed:int)->dict:
     "Load a bot (timed) and write `n` unprompted posts with it (timed apart), as `how` writes them"
     from huggingtweets.generate import generate, load_engine
     t0 = time.perf_counter()
-    if how == 'recipe': model, tok = _recipe_model(bot)
+    if how == 'recipe': model, tok = _recipe_model(bot.path)
     else: load_engine(bot)
     t1 = time.perf_counter()
     if how == 'recipe':
-        posts, empty = recipe_posts(model, tok, bot_separator(bot, tok), n, seed)
+        posts, empty = recipe_posts(model, tok, bot.separator(tok), n, seed)
         out = dict(posts=posts, empty=empty, dropped=None, engine='transformers float32')
     else:
         s = generate(bot, '', n=n, seed=seed)
         out = dict(posts=list(s), empty=None, dropped=s.dropped, engine=s.engine)
     return dict(out, load_seconds=t1 - t0, seconds=time.perf_counter() - t1)
 
-def style_run(bot:str,           # a bot folder
+def style_run(bot,               # a `Bot`, or a bot folder
               how:str='ours',    # `ours` (`generate`) or `recipe` (the original's call)
               valid:list=(),     # the person's held-out posts
               train:list=(),     # the posts the bot was trained on
@@ -309,7 +309,7 @@ def style_run(bot:str,           # a bot folder
     "Write `n` unprompted posts with a bot and measure their style against as many of the person's"
     from huggingtweets.report import style_figures
     if how not in ('ours', 'recipe'): raise HuggingTweetsError(f"Unknown generation {how!r}: use 'ours' or 'recipe'.")
-    w = _write_posts(bot, how, n, seed)
+    w = _write_posts(Bot.open(bot), how, n, seed)
     dropped = None if w['dropped'] is None else round(w['dropped'] / max(1, len(w['posts']) + w['dropped']), 3)
     figures = style_figures(w['posts'], person_posts(valid, train, len(w['posts']), seed), train, dropped, seed)
     return dict(how=how, n=n, seed=seed, date=_now(), **w, figures=figures)

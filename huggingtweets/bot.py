@@ -14,7 +14,7 @@ from .core import BOTS_DIR, PROMPT, HuggingTweetsError, hub_repo_id
 from .sources import download
 from .dataset import MAX_ACCOUNTS, clean_account, build_dataset, save_plots
 from .train import train
-from .botfolder import bot_info, check_bot_folder
+from .botfolder import Bot, check_bot_folder
 from .generate import Samples, generate, log_predictions
 from .report import REPORT, log_report, report_bot
 from .wandb_runs import close_run
@@ -54,9 +54,9 @@ def train_bot(accounts:list,           # `CleanAccount`s from `gather`
     return bot
 
 # %% ../nbs/07_bot.ipynb #37ef32dc
-def _log_to_run(meta:dict, samples:Samples, report:dict|None=None):
+def _log_to_run(bot:Bot, samples:Samples, report:dict|None=None):
     "Log the predictions table and the style report to the bot's W&B run, resuming it when it has ended"
-    info = meta.get('wandb')
+    info = (bot.info or {}).get('wandb')
     if not info or os.environ.get('WANDB_MODE') == 'disabled': return None
     import wandb
     def log(run=None):
@@ -70,28 +70,29 @@ def _log_to_run(meta:dict, samples:Samples, report:dict|None=None):
     except Exception as e:
         warnings.warn(f"Could not log the predictions and the style report to the W&B run {info.get('run_id')}: {e}")
 
-def _report(bot_dir:str|Path, seed:int|None)->dict|None:
+def _report(bot:Bot, seed:int|None)->dict|None:
     "The bot's new style report; None, with a warning and no older report left, when it cannot be made"
-    try: return report_bot(bot_dir, seed=0 if seed is None else seed)
+    try: return report_bot(bot, seed=0 if seed is None else seed)
     except HuggingTweetsError as e:
         warnings.warn(f'The bot has no style report: {e}')
-        try: (Path(bot_dir)/REPORT).unlink(missing_ok=True)
+        try: (bot.cache/REPORT).unlink(missing_ok=True)
         except OSError: pass
 
-def finish_bot(bot_dir:str|Path,         # a trained bot folder
+def finish_bot(bot,                      # a trained `Bot`, or its folder
                prompt:str=PROMPT,        # the prompt of the share image
                seed:int|None=42,         # makes the samples and the report repeatable; None for new samples each time
                hub_id:str|None=None,     # push the bot to this Hub repo, e.g. `me/alice-bot`
                may_publish=False,        # for the push: the posts are yours, or their author agreed
               )->Samples:                # the three samples shown
     "Finish a trained bot: samples, share image, style report, W&B logs (when it has a run), model card, and push when asked"
-    if hub_id: check_may_publish(bot_dir, may_publish)  # before any work
-    samples = generate(bot_dir, prompt, n=3, seed=seed)
-    predictions_image(bot_dir, prompt, samples)
-    report = _report(bot_dir, seed)
-    _log_to_run(bot_info(bot_dir), samples, report)
-    write_card(bot_dir, hub_id)
-    if hub_id: push(bot_dir, hub_id, may_publish=may_publish)
+    bot = Bot.open(bot)
+    if hub_id: check_may_publish(bot, may_publish)  # before any work
+    samples = generate(bot, prompt, n=3, seed=seed)
+    predictions_image(bot, prompt, samples)
+    report = _report(bot, seed)
+    _log_to_run(bot, samples, report)
+    write_card(bot, hub_id)
+    if hub_id: push(bot, hub_id, may_publish=may_publish)
     return samples
 
 # %% ../nbs/07_bot.ipynb #3e58567b

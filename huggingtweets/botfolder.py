@@ -6,13 +6,14 @@ Docs: https://huggingtweets.github.io/huggingtweets/botfolder.html.md"""
 
 # %% auto #0
 __all__ = ['SAMPLING', 'INFO', 'POSTS', 'BOT_FILES', 'MARKS', 'UNKNOWN_CONTEXT', 'write_bot', 'may_write_bot', 'check_bot_folder',
-           'bad_file', 'bot_info', 'bot_posts', 'bot_separator', 'sampling_config', 'check_loadable', 'update_info']
+           'bad_file', 'bot_info', 'bot_posts', 'bot_separator', 'sampling_config', 'check_loadable', 'update_info',
+           'Bot']
 
 # %% ../nbs/03b_botfolder.ipynb #170ed539
 import json, math
 from pathlib import Path
 from transformers import GenerationConfig
-from .core import HuggingTweetsError, is_whole
+from .core import HuggingTweetsError, cache_dir, hub_repo_id, is_whole
 from .models import separator as base_separator
 
 # %% ../nbs/03b_botfolder.ipynb #fe0de83a
@@ -124,12 +125,14 @@ _INFO_KINDS = dict(name='a string', separator='a string', accounts='a list', bas
                    tokens_per_second=('a number', 'null'))
 _ACCOUNT_KINDS = dict(handle='a string', name='a string', source='a string', avatar_url=('a string', 'null'), stats='an object')
 
+def _no_record(bot)->HuggingTweetsError:
+    return HuggingTweetsError(f"{bot} has no {INFO}: it is not a bot folder made by `huggingtweets train`. Train a bot first.")
+
 def bot_info(bot_dir:str|Path, # a bot folder written by `huggingtweets.train`
             )->dict:           # the content of its `huggingtweets.json`
     "What the training stage recorded about a bot, its known fields checked"
     path = Path(bot_dir)/INFO
-    if not path.is_file(): raise HuggingTweetsError(
-        f"{bot_dir} has no {INFO}: it is not a bot folder made by `huggingtweets train`. Train a bot first.")
+    if not path.is_file(): raise _no_record(bot_dir)
     info = _check_fields(path, _read_json(path), _INFO_KINDS)
     for i, a in enumerate(_check_list(path, info.get('accounts', []), 'an object', "'accounts'")):
         _check_fields(path, a, _ACCOUNT_KINDS, f'accounts[{i}].')
@@ -160,16 +163,25 @@ def _text_generation_params(bot_dir)->dict:
 
 def _short(value)->str: r = repr(value); return r if len(r) <= 40 else r[:37] + '...'
 
-def bot_separator(bot_dir:str|Path, # a bot folder, or a Hub id
+def _named_separator(bot_dir, info:dict)->tuple[str|None, Path]:
+    "The separator a bot folder names, and the file that names it: its record's, else the `prefix` of its `config.json`"
+    if info.get('separator'): return info['separator'], Path(bot_dir)/INFO
+    return _text_generation_params(bot_dir).get('prefix'), Path(bot_dir)/'config.json'
+
+def _checked_separator(sep:str|None, path:Path, tok)->str:
+    "`sep`, once it is known to be a token of `tok`; the base model's separator when the folder names none"
+    if not sep: return base_separator(tok)
+    if sep not in tok.get_vocab(): raise bad_file(path, f"names the separator {_short(sep)}, which is no token of the bot's tokenizer")
+    return sep
+
+def bot_separator(bot_dir:str|Path, # a bot folder
                   tok,              # its tokenizer
                  )->str:            # the text that separates posts, a token of `tok`
     "The separator the bot's posts were trained between"
     info_path = Path(bot_dir)/INFO
     info = _check_fields(info_path, _read_json(info_path), dict(separator=('a string', 'null')))
-    sep, path = (info['separator'], info_path) if info.get('separator') else (_text_generation_params(bot_dir).get('prefix'), Path(bot_dir)/'config.json')
-    if not sep: return base_separator(tok)
-    if sep not in tok.get_vocab(): raise bad_file(path, f"names the separator {_short(sep)}, which is no token of the bot's tokenizer")
-    return sep
+    return _checked_separator(*_named_separator(bot_dir, info), tok)
+
 
 # %% ../nbs/03b_botfolder.ipynb #b21e50ec
 UNKNOWN_CONTEXT = 1024  # the tokens a model reads at most when its config does not say (gpt2's context)
@@ -271,3 +283,73 @@ def update_info(bot_dir:str|Path, # a bot folder written by `huggingtweets.train
         tmp.replace(path)
     except OSError: return False
     return True
+
+# %% ../nbs/03b_botfolder.ipynb #93b41f2a
+def _local_folder(source:str|Path)->Path|None:
+    "The folder `source` names, or None for a Hub id; a local path without a folder fails at once, not at the Hub"
+    p, s = Path(source).expanduser(), str(source)
+    if p.is_dir() and (p/'config.json').is_file(): return p
+    if not (p.exists() or s.startswith(('.', '/', '~')) or s.count('/') != 1 or Path(p.parts[0]).is_dir()): return None
+    bots = sorted(q.name for q in p.parent.glob('*') if (q/'config.json').is_file()) if p.parent.is_dir() else []
+    raise HuggingTweetsError(f"No bot folder at {s!r}: " + (f"{p.parent} holds {', '.join(bots[:5])}; " if bots else '')
+                             + "train one with `huggingtweets train`, or check the path.")
+
+def _fetch(hub_id:str)->Path:
+    "The files of the Hub bot `hub_id` that `BOT_FILES` names, fetched into the Hugging Face cache (or found there offline)"
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, RepositoryNotFoundError
+    try: return Path(snapshot_download(hub_repo_id(hub_id), allow_patterns=list(BOT_FILES)))
+    except RepositoryNotFoundError: raise HuggingTweetsError(
+        f"There is no bot {hub_id} on the Hugging Face Hub, or it is private: check the id, or log in with `hf auth login`.") from None
+    except LocalEntryNotFoundError: raise HuggingTweetsError(
+        f"Cannot fetch the bot {hub_id}: the Hugging Face Hub cannot be reached and the bot is not in the cache. "
+        "Connect to the internet (and unset HF_HUB_OFFLINE), or name a bot folder on this machine.") from None
+    except HfHubHTTPError as e: raise HuggingTweetsError(f"Cannot fetch the bot {hub_id}: {str(e).splitlines()[0]}") from None
+
+# %% ../nbs/03b_botfolder.ipynb #cce9a5ec
+class Bot:
+    "A bot opened once, from a folder or a Hub id: its folder, its record, posts, sampling settings and separator, read and checked"
+    def __init__(self, path:Path,   # its folder on this machine (a Hub bot's snapshot in the Hugging Face cache)
+                 hub_id:str|None=None, # the Hub id it came from; None for a local folder
+                ):
+        self.path, self.hub_id = path, hub_id
+        self.info = bot_info(path) if (path/INFO).is_file() else None  # None for a folder not made by huggingtweets
+        self.posts = bot_posts(path)            # `{'train': [...], 'valid': [...]}`, or `{}`
+        self.sampling = sampling_config(path)   # a `GenerationConfig`
+        self._separator = _named_separator(path, self.info or {})
+
+    @classmethod
+    def open(cls, source, # a `Bot`, a bot folder, or a Hub id `NAMESPACE/NAME`
+            )->'Bot':
+        "The bot `source` names, opened: a `Bot` as it is, a folder read, a Hub id fetched (once) and read"
+        if isinstance(source, Bot): return source
+        folder = _local_folder(source)
+        return cls(check_loadable(folder or _fetch(str(source))), None if folder else str(source))
+
+    def __repr__(self): return f'Bot({str(self)!r})'
+    def __str__(self): return self.hub_id or str(self.path)
+
+    @property
+    def name(self)->str:
+        "What messages call the bot: its Hub id, or its folder's name"
+        return self.hub_id or self.path.name
+
+    def separator(self, tok)->str:
+        "The separator the bot's posts were trained between, a token of `tok` (its tokenizer)"
+        return _checked_separator(*self._separator, tok)
+
+    @property
+    def record(self)->dict:
+        "What training recorded about the bot (`huggingtweets.json`); an error for a bot without a record"
+        if self.info is None: raise _no_record(self)
+        return self.info
+
+    @property
+    def cache(self)->Path:
+        "The folder where what is made from the bot is kept: its own, or for a Hub bot one in the huggingtweets cache"
+        return self.path if self.hub_id is None else cache_dir('hub', self.hub_id.replace('/', '--'), self.path.name)
+
+    def update_info(self, **fields)->bool:
+        "Merge `fields` into the bot's record, and into its `huggingtweets.json` for a local bot; whether the file was written"
+        if self.info is not None: self.info = {**self.info, **fields}
+        return self.hub_id is None and update_info(self.path, **fields)

@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from .core import PROMPT, REPO_URL, HuggingTweetsError, cache_dir
 from .posts import language_code
 from .dataset import StatsTable
-from .botfolder import BOT_FILES, bot_info
+from .botfolder import BOT_FILES, Bot
 from .sources import source_of
 from .generate import ENGINE_NAMES
 from .report import read_report, report_markdown
@@ -206,9 +206,9 @@ def _engine_line(meta:dict)->str|None:
         line += f"; its held-out loss is {loss:.3f}, against {f32:.3f} in float32 ({loss - f32:+.3f})"
     return line + (f". {_esc(e['reason'].rstrip('.'))}." if e.get('reason') else '.')
 
-def _closeness(bot_dir:str|Path, meta:dict)->str|None:
+def _closeness(bot:Bot, meta:dict)->str|None:
     "The section on how close the bot's posts are to the accounts', or None when the bot has no style report"
-    report = read_report(bot_dir)
+    report = read_report(bot)
     if report is None: return None
     held = report.get('person_posts', {}).get('held_out')
     whose = f"{_whose(meta)}" + (f", {held} of them held out from training" if held is not None else '')
@@ -220,23 +220,25 @@ def _closeness(bot_dir:str|Path, meta:dict)->str|None:
     return '\n\n'.join(p for p in parts if p)
 
 # %% ../nbs/06_card.ipynb #3371f15b
-def card_text(bot_dir:str|Path, # a bot folder
+def card_text(bot,              # a `Bot`, or a bot folder
               hub_id:str|None=None, # its Hub id once pushed, checked (`core.hub_repo_id`): it goes into the front matter's YAML
              )->str:            # the Markdown of the model card
     "The model card of a bot"
-    meta = bot_info(bot_dir)
+    bot = Bot.open(bot)
+    meta = bot.record
     thumb = f'https://huggingface.co/{hub_id}/resolve/main/predictions.png' if hub_id else 'predictions.png'
-    model = hub_id or str(bot_dir)  # the folder as the user named it: no absolute path of their machine
+    model = hub_id or str(bot.path)  # the folder as the user named it: no absolute path of their machine
     parts = [_front_matter(thumb, meta), avatar_block(meta), _intro(meta), _how(), _data(meta), _procedure(meta),
-             _closeness(bot_dir, meta), _usage(model), _out_of_scope(meta), _limits(meta), _about()]
+             _closeness(bot, meta), _usage(model), _out_of_scope(meta), _limits(meta), _about()]
     return '\n\n'.join(p for p in parts if p) + '\n'
 
-def write_card(bot_dir:str|Path, # a bot folder
+def write_card(bot,              # a `Bot`, or a bot folder
                hub_id:str|None=None, # its Hub id, once pushed
               )->Path:          # the `README.md` written in the folder
     "Write the bot's model card, `README.md`"
-    path = Path(bot_dir)/'README.md'
-    path.write_text(card_text(bot_dir, hub_id))
+    bot = Bot.open(bot)
+    path = bot.path/'README.md'
+    path.write_text(card_text(bot, hub_id))
     return path
 
 # %% ../nbs/06_card.ipynb #03280075
@@ -334,18 +336,19 @@ def _samples(img, prompt:str, samples:list[str]):
         d.text((157, top+28), 'AI-generated', font=_font(17, True), fill='white', anchor='mm')
         for j,line in enumerate(_fit(d, s, _font(23), _W-56*2-40, 2)): d.text((76, top+50+j*28), line, font=_font(23), fill=_INK)
 
-def predictions_image(bot_dir:str|Path, # a bot folder
+def predictions_image(bot,              # a `Bot`, or a bot folder
                       prompt:str,       # the prompt the samples continue
                       samples:list[str],# generated posts: the first three are shown
                      )->Path:           # `predictions.png` in the folder
     "Draw the bot's share image, `predictions.png`"
     img = Image.new('RGB', (_W, _H), _BG)
-    _header(img, bot_info(bot_dir))
+    bot = Bot.open(bot)
+    _header(img, bot.record)
     _samples(img, prompt, samples)
     d = ImageDraw.Draw(img)
     d.text((_W/2, _H-24), 'Samples written by an AI bot, not by the account · made with huggingtweets', font=_font(18),
            fill=_GREY, anchor='mm')
-    path = Path(bot_dir)/'predictions.png'
+    path = bot.path/'predictions.png'
     img.save(path)
     return path
 
@@ -427,19 +430,20 @@ def own_posts(meta:dict, # a bot's `huggingtweets.json`
     "Whether every account's posts came from its owner's own X archive"
     return all(a.get('source') == 'archive' for a in meta['accounts'])
 
-def check_may_publish(bot_dir:str|Path, # a bot folder
+def check_may_publish(bot,               # a `Bot`, or a bot folder
                       may_publish=False, # the pusher says they may publish a bot of these posts
                      ):
     "Refuse to publish a bot of someone else's posts unless the pusher said they may"
-    meta = bot_info(bot_dir)
+    bot = Bot.open(bot)
+    meta = bot.record
     if may_publish or own_posts(meta): return
     people = ' and '.join('@' + a['handle'] for a in meta['accounts'])
     raise HuggingTweetsError(
-        f"{bot_dir} imitates {people}, whose posts are not from your own X archive: publish it only if the posts are yours "
+        f"{bot} imitates {people}, whose posts are not from your own X archive: publish it only if the posts are yours "
         f"or {people} agreed. If so, say it: huggingtweets push --i-may-publish (in code, may_publish=True).")
 
 # %% ../nbs/06_card.ipynb #a1c3e5fe
-def push(bot_dir:str|Path,     # a bot folder
+def push(bot,                  # a `Bot`, or a bot folder
          repo_id:str,          # NAMESPACE/NAME of the Hub model repo, checked where the user typed it (`core.hub_repo_id`)
          token:str|None=None,  # a Hub token with write access; else `HF_TOKEN` or the user's login
          private:bool=False,   # create the repo private
@@ -449,17 +453,18 @@ def push(bot_dir:str|Path,     # a bot folder
     "Upload the bot's own files (`bot_files`) and its card with the Hub id to the Hugging Face Hub"
     from huggingface_hub import CommitOperationAdd, HfApi, get_token, constants
     from huggingface_hub.errors import HfHubHTTPError
-    name, bot_dir = bot_info(bot_dir)['name'], Path(bot_dir)
-    check_may_publish(bot_dir, may_publish)
+    bot = Bot.open(bot)
+    name = bot.record['name']
+    check_may_publish(bot, may_publish)
     if constants.is_offline_mode(): raise HuggingTweetsError(
         f"Cannot push {repo_id}: Hugging Face Hub offline mode is on (HF_HUB_OFFLINE). Unset it when you are online.")
     token = token or get_token()
     if not token: raise HuggingTweetsError(
         f"Cannot push {repo_id}: no Hugging Face token. Log in with `hf auth login`, or set HF_TOKEN to a token "
         "with write access (https://huggingface.co/settings/tokens).")
-    card = card_text(bot_dir, repo_id)
-    uploads = _uploads(bot_dir, card)
-    _save_card(bot_dir, card)
+    card = card_text(bot, repo_id)
+    uploads = _uploads(bot.path, card)
+    _save_card(bot.path, card)
     _say_uploads(uploads, repo_id)
     operations = [CommitOperationAdd(path, source) for path, source in uploads.items()]
     api = HfApi(endpoint=endpoint, token=token)

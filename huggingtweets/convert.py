@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np, torch
 from .core import HuggingTweetsError
 from .models import from_pretrained
-from .botfolder import bot_posts, bot_separator, check_loadable, update_info
+from .botfolder import Bot
 
 # %% ../nbs/05a_convert.ipynb #c0a0e010
 COMPUTE_TYPE = 'int8_float32' # CTranslate2's precision: int8 weights per output channel, activations per token, float32 out
@@ -58,12 +58,12 @@ def _smooth(model, tok, sep:str, posts:list[str], alpha:float=SMOOTHING)->bool:
             for p in projs: p.weight.mul_(s)
     return True
 
-def _smoothed(bot_dir:Path, out:Path, alpha:float=SMOOTHING)->Path:
-    "A copy of the bot in `out` smoothed with strength `alpha`, calibrated on its own training posts; the bot itself when it cannot be smoothed"
-    posts = bot_posts(bot_dir).get('train', [])[:CALIBRATION_POSTS]
-    if not posts: return bot_dir
-    model, tok = from_pretrained(str(bot_dir), torch.float32, f'the bot {str(bot_dir)!r}')
-    if not _smooth(model.eval(), tok, bot_separator(bot_dir, tok), posts, alpha): return bot_dir
+def _smoothed(bot:Bot, out:Path, alpha:float=SMOOTHING)->Path:
+    "A copy of the bot in `out` smoothed with strength `alpha`, calibrated on its own training posts; the bot's folder when it cannot be smoothed"
+    posts = bot.posts.get('train', [])[:CALIBRATION_POSTS]
+    if not posts: return bot.path
+    model, tok = from_pretrained(str(bot.path), torch.float32, f'the bot {str(bot)!r}')
+    if not _smooth(model.eval(), tok, bot.separator(tok), posts, alpha): return bot.path
     model.save_pretrained(out); tok.save_pretrained(out)
     return out
 
@@ -96,43 +96,42 @@ def _leftovers(cache:Path)->list[Path]:
     pid = lambda name: int(m[1]) if (m := re.match(r'\.tmp-(\d+)-', name)) else None  # `.tmp-PID-…`; older ones have no PID
     return [p for p in cache.glob('.tmp-*') if not _alive(pid(p.name))] + list(cache.glob('.old-*'))
 
-def _new_temp(bot_dir:Path)->Path:
+def _new_temp(bot:Bot)->Path:
     "A new temporary folder in the bot's conversion cache, named by this process, the leftovers of killed ones removed first"
-    cache = bot_dir/CT2_CACHE
+    cache = bot.cache/CT2_CACHE
     try:
         cache.mkdir(exist_ok=True)
         for p in _leftovers(cache): shutil.rmtree(p, ignore_errors=True)
         return Path(tempfile.mkdtemp(prefix=f'.tmp-{os.getpid()}-', dir=cache))
     except OSError as e: raise HuggingTweetsError(
-        f"{bot_dir} cannot be written ({e.strerror or e}), and CTranslate2 keeps its conversion of the bot in it; "
+        f"{bot.cache} cannot be written ({e.strerror or e}), and CTranslate2 keeps its conversion of the bot in it; "
         "to write with CTranslate2, copy the bot into a folder you can write to") from None
 
-def _convert(bot_dir:Path, dest:Path, compute_type:str, smoothing:float|None, stamp:str)->Path:
-    "Convert `bot_dir` (smoothed, for int8) for CTranslate2 into a temporary folder, then move it to `dest`"
+def _convert(bot:Bot, dest:Path, compute_type:str, smoothing:float|None, stamp:str)->Path:
+    "Convert the bot (smoothed, for int8) for CTranslate2 into a temporary folder, then move it to `dest`"
     import ctranslate2
-    tmp = _new_temp(bot_dir)
+    tmp = _new_temp(bot)
     try:
-        print(f'Converting {bot_dir.name} for CTranslate2 ({compute_type}), once for these weights...', file=sys.stderr, flush=True)
+        print(f'Converting {bot.name} for CTranslate2 ({compute_type}), once for these weights...', file=sys.stderr, flush=True)
         with contextlib.redirect_stderr(io.StringIO()):  # the loader's, writer's and converter's progress bars
-            source = _smoothed(bot_dir, tmp/'smoothed', smoothing) if smoothing and compute_type.startswith('int8') else bot_dir
+            source = _smoothed(bot, tmp/'smoothed', smoothing) if smoothing and compute_type.startswith('int8') else bot.path
             ctranslate2.converters.TransformersConverter(str(source)).convert(str(tmp/'model'), quantization=compute_type)
         (tmp/'model'/_STAMP).write_text(stamp)
         _replace_dir(tmp/'model', dest)
-    except Exception as e: raise HuggingTweetsError(f"CTranslate2 could not convert {str(bot_dir)!r}: {e}") from e
+    except Exception as e: raise HuggingTweetsError(f"CTranslate2 could not convert {str(bot)!r}: {e}") from e
     finally: shutil.rmtree(tmp, ignore_errors=True)
     return dest
 
-def ct2_model(bot_dir:str|Path,             # a bot folder
+def ct2_model(bot,                          # a `Bot`, a bot folder or a Hub id
               compute_type:str=COMPUTE_TYPE, # CTranslate2's precision
               smoothing:float|None=SMOOTHING,# SmoothQuant's strength before an int8 conversion; None for none
              )->Path:                        # the converted model's folder
     "The bot converted for CTranslate2: the cached conversion, made again when the weights or the settings have changed"
-    bot_dir = Path(bot_dir).expanduser()
-    check_loadable(bot_dir)
+    bot = Bot.open(bot)
     smoothing = smoothing if compute_type.startswith('int8') else None
-    dest, stamp = bot_dir/CT2_CACHE/compute_type, _weights_stamp(bot_dir, compute_type, smoothing)
+    dest, stamp = bot.cache/CT2_CACHE/compute_type, _weights_stamp(bot.path, compute_type, smoothing)
     if (dest/_STAMP).is_file() and (dest/_STAMP).read_text() == stamp: return dest
-    return _convert(bot_dir, dest, compute_type, smoothing, stamp)
+    return _convert(bot, dest, compute_type, smoothing, stamp)
 
 def conversion_stamp(ct2_dir:str|Path, # a converted model's folder, as `ct2_model` returns it
                     )->str:            # what the conversion was made from
@@ -193,17 +192,17 @@ def kl(p:np.ndarray, q:np.ndarray)->float:
     return float(np.sum(np.exp(p) * (p - q)))
 
 # %% ../nbs/05a_convert.ipynb #c0a0e023
-def _float_reference(bot_dir:Path, texts:list[str])->tuple:
+def _float_reference(bot:Bot, texts:list[str])->tuple:
     "The tokenizer, separator, scored sequences, losses and first-token distribution of the float32 bot"
-    model, tok = from_pretrained(str(bot_dir), torch.float32, f'the bot {str(bot_dir)!r}')
-    sep = bot_separator(bot_dir, tok)
+    model, tok = from_pretrained(str(bot.path), torch.float32, f'the bot {str(bot)!r}')
+    sep = bot.separator(tok)
     seqs = post_ids(tok, sep, texts)
     return tok, sep, seqs, hf_losses(model.eval(), seqs, seqs[0][0]), hf_first_token(model, seqs[0][0])
 
-def _try(bot_dir:Path, precision:str, smoothing:float|None, tok, sep:str, seqs:list, ref:Losses, ref_first)->dict:
+def _try(bot:Bot, precision:str, smoothing:float|None, tok, sep:str, seqs:list, ref:Losses, ref_first)->dict:
     "Convert the bot with these settings and score the conversion against the float32 reference"
     import ctranslate2
-    g = ctranslate2.Generator(str(ct2_model(bot_dir, precision, smoothing)), device='cpu', compute_type=precision)
+    g = ctranslate2.Generator(str(ct2_model(bot, precision, smoothing)), device='cpu', compute_type=precision)
     losses, moved = ct2_losses(g, tok, seqs), kl(ref_first, ct2_first_token(g, sep))
     passed = losses.loss - ref.loss <= ENGINE_GUARD and moved <= FIRST_TOKEN_GUARD
     return dict(precision=precision, smoothing=smoothing, heldout_loss=round(losses.loss, 4),
@@ -224,45 +223,44 @@ def _verdict(tried:list[dict], ref:Losses, n:int)->dict:
                         f"first token moved {best['first_token_kl']:.3f} nats; the limits are +{ENGINE_GUARD} and "
                         f"{FIRST_TOKEN_GUARD}), so CTranslate2 writes in float32"))
 
-def _check(bot_dir:Path)->dict:
+def _check(bot:Bot)->dict:
     "Score the candidates on the bot's held-out posts and choose"
-    posts = bot_posts(bot_dir)
+    posts = bot.posts
     texts = [t for t in (posts.get('valid') or posts.get('train') or []) if t.strip()][:CHECK_POSTS]
     if not texts: return dict(name='ctranslate2', precision='float32', smoothing=None, posts=0, tried=[],
                               reason='the folder has no posts to check int8 on, so CTranslate2 writes in float32')
-    ref_args = _float_reference(bot_dir, texts)
+    ref_args = _float_reference(bot, texts)
     tried = []
     for precision, smoothing in CANDIDATES:
-        tried.append(_try(bot_dir, precision, smoothing, *ref_args))
+        tried.append(_try(bot, precision, smoothing, *ref_args))
         if tried[-1]['passed']: break
-    else: shutil.rmtree(bot_dir/CT2_CACHE/CANDIDATES[-1][0], ignore_errors=True)  # int8 failed: no use keeping it
+    else: shutil.rmtree(bot.cache/CT2_CACHE/CANDIDATES[-1][0], ignore_errors=True)  # int8 failed: no use keeping it
     return _verdict(tried, ref_args[3], len(texts))
 
 # %% ../nbs/05a_convert.ipynb #c0a0e025
-def _check_stamp(bot_dir:Path)->str:
+def _check_stamp(bot:Bot)->str:
     "What a check depends on: the weights, the candidates, the guards and the posts it scores"
-    return json.dumps(dict(weights=_weights_stamp(bot_dir, 'check', None), candidates=CANDIDATES, guards=[ENGINE_GUARD, FIRST_TOKEN_GUARD],
-                           posts=CHECK_POSTS, dataset=[(p.stat().st_size, p.stat().st_mtime_ns) for p in bot_dir.glob('dataset.json')]))
+    return json.dumps(dict(weights=_weights_stamp(bot.path, 'check', None), candidates=CANDIDATES, guards=[ENGINE_GUARD, FIRST_TOKEN_GUARD],
+                           posts=CHECK_POSTS, dataset=[(p.stat().st_size, p.stat().st_mtime_ns) for p in bot.path.glob('dataset.json')]))
 
 def _is_verdict(v)->bool:
     "Whether a kept verdict is one `_verdict` could have made (a file in a folder from elsewhere could say anything)"
     made = {(p, s) for p, s in CANDIDATES} | {('float32', None)}
     return isinstance(v, dict) and (v.get('precision'), v.get('smoothing')) in made and isinstance(v.get('reason', ''), str)
 
-def check_engine(bot_dir:str|Path, # a bot folder
+def check_engine(bot,              # a `Bot`, a bot folder or a Hub id
                 )->dict:           # the verdict: `name`, `precision`, `smoothing`, both losses, `tried`, `reason`
     "The conversion that writes for the bot: the first candidate that keeps its float32 quality, checked once for these weights"
-    bot_dir = Path(bot_dir).expanduser()
-    check_loadable(bot_dir)
-    path, stamp = bot_dir/CT2_CACHE/ENGINE_FILE, _check_stamp(bot_dir)
+    bot = Bot.open(bot)
+    path, stamp = bot.cache/CT2_CACHE/ENGINE_FILE, _check_stamp(bot)
     try: kept = json.loads(path.read_text())
     except (OSError, ValueError): kept = {}
     if isinstance(kept, dict) and kept.get('stamp') == stamp and _is_verdict(kept.get('engine')): return kept['engine']
-    _new_temp(bot_dir).rmdir()  # a folder that cannot be written says so now, before the check's minutes
-    print(f'Checking which engine keeps {bot_dir.name} as trained, once for these weights...', file=sys.stderr, flush=True)
-    verdict = _check(bot_dir)
-    print(f"{bot_dir.name} writes with CTranslate2 {verdict['precision']}: {verdict['reason']}.", file=sys.stderr, flush=True)
+    _new_temp(bot).rmdir()  # a folder that cannot be written says so now, before the check's minutes
+    print(f'Checking which engine keeps {bot.name} as trained, once for these weights...', file=sys.stderr, flush=True)
+    verdict = _check(bot)
+    print(f"{bot.name} writes with CTranslate2 {verdict['precision']}: {verdict['reason']}.", file=sys.stderr, flush=True)
     try: path.write_text(json.dumps(dict(stamp=stamp, engine=verdict), indent=1))
     except OSError: pass  # the verdict holds for this call; the next one checks again
-    update_info(bot_dir, engine=verdict)
+    bot.update_info(engine=verdict)
     return verdict

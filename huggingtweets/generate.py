@@ -6,11 +6,12 @@ Docs: https://huggingtweets.github.io/huggingtweets/generate.html.md"""
 
 # %% auto #0
 __all__ = ['CT2_THREADS', 'ENGINES', 'ENGINE_NAMES', 'COPY_THRESHOLD', 'MIN_COPY_WORDS', 'COPY_RUN', 'MAX_BATCH', 'MAX_SPARES',
-           'MAX_SEED', 'Samples', 'load_bot', 'Engine', 'load_engine', 'normalize', 'copy_score', 'CopyFilter',
-           'training_filter', 'rows_to_sample', 'check_n', 'check_seed', 'generate', 'heldout_loss', 'log_predictions']
+           'MAX_SEED', 'Samples', 'load_bot', 'Engine', 'check_engine_name', 'load_engine', 'normalize', 'copy_score',
+           'CopyFilter', 'training_filter', 'rows_to_sample', 'check_n', 'check_seed', 'generate', 'heldout_loss',
+           'log_predictions']
 
 # %% ../nbs/05_generate.ipynb #2538f3b7
-import math, os, re, secrets, time
+import math, os, re, secrets, time, warnings
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache, partial
@@ -21,7 +22,7 @@ from transformers import (AutoTokenizer, GenerationConfig, StoppingCriteria,
                           StoppingCriteriaList, set_seed)
 from .core import PROMPT, HuggingTweetsError, is_whole
 from .models import from_pretrained, load_error, precision, train_device
-from .botfolder import bot_posts, bot_separator, check_loadable, sampling_config
+from .botfolder import Bot
 from .convert import SMOOTHING, ct2_model, conversion_stamp, check_engine, post_ids, hf_losses, ct2_losses
 
 # %% ../nbs/05_generate.ipynb #072e6672
@@ -66,22 +67,11 @@ def _load(source:str, stamp:float):
                                  'Name a bot folder made by `huggingtweets train`, or a Hub id when online.')
     return model.to(device).eval(), tok
 
-def _local_bot(bot_dir:str|Path)->Path|None:
-    "The local bot folder `bot_dir` names, or None for a Hub id; a local path without a bot fails at once, not at the Hub"
-    p = Path(bot_dir).expanduser()
-    if p.is_dir() and (p/'config.json').is_file(): return check_loadable(p)  # no pickled weights, no code of its own
-    if not (p.exists() or str(bot_dir).startswith(('.', '/', '~')) or str(bot_dir).count('/') > 1
-            or (len(p.parts) > 1 and Path(p.parts[0]).is_dir())): return None  # `me/bot` with no folder `me` here
-    bots = sorted(q.name for q in p.parent.glob('*') if (q/'config.json').is_file()) if p.parent.is_dir() else []
-    raise HuggingTweetsError(f"No bot folder at {str(bot_dir)!r}: " + (f"{p.parent} holds {', '.join(bots[:5])}; " if bots else '')
-                             + "train one with `huggingtweets train`, or check the path.")
-
-def load_bot(bot_dir:str|Path, # a bot folder, or a Hub id
-            ):                  # (model, tokenizer), cached
+def load_bot(bot, # a `Bot`, a bot folder or a Hub id
+            ):    # (model, tokenizer), cached
     "Load a bot's model and tokenizer for generation, once"
-    path = _local_bot(bot_dir)
-    if path is None: return _load(str(bot_dir), 0.)
-    return _load(str(path.resolve()), max(p.stat().st_mtime for p in path.glob('*.safetensors')))
+    bot = Bot.open(bot)
+    return _load(str(bot.path.resolve()), max(p.stat().st_mtime for p in bot.path.glob('*.safetensors')))
 
 # %% ../nbs/05_generate.ipynb #a5762a46
 @lru_cache(maxsize=4)
@@ -203,11 +193,10 @@ def _ctranslate2():
     except ImportError: return None
     return ctranslate2
 
-def _why_not_ct2(bot_dir:str|Path, auto:bool)->str|None:
-    "Why CTranslate2 cannot write with `bot_dir` here, or None when it can"
+def _why_not_ct2(auto:bool)->str|None:
+    "Why CTranslate2 cannot write here, or None when it can"
     if auto and train_device() != 'cpu': return f'generation runs on the GPU ({train_device()}) with Hugging Face generate'
     if _ctranslate2() is None: return 'the `ctranslate2` package cannot be imported; install it with `pip install ctranslate2`'
-    if not Path(bot_dir).expanduser().is_dir(): return f'{str(bot_dir)!r} is not a bot folder on this machine, and CTranslate2 converts a folder'
     return None
 
 @lru_cache(maxsize=2)
@@ -216,34 +205,39 @@ def _tokenizer(bot_dir:str, stamp:str):
     try: return AutoTokenizer.from_pretrained(bot_dir, trust_remote_code=False)
     except Exception as e: raise load_error(f'the tokenizer of the bot {bot_dir!r}', e) from e
 
-def _ct2_engine(bot_dir:Path, compute_type:str|None)->Engine:
+def _ct2_engine(bot:Bot, compute_type:str|None)->Engine:
     "CTranslate2 with the bot converted for it: in `compute_type`, or as `check_engine` chose when None"
-    checked = check_engine(bot_dir) if compute_type is None else dict(precision=compute_type, smoothing=SMOOTHING)
-    ct2_dir = ct2_model(bot_dir, checked['precision'], checked['smoothing'])
+    checked = check_engine(bot) if compute_type is None else dict(precision=compute_type, smoothing=SMOOTHING)
+    ct2_dir = ct2_model(bot, checked['precision'], checked['smoothing'])
     note = checked['reason'] if checked['precision'] == 'float32' and compute_type is None else ''
-    return Engine('ctranslate2', checked['precision'], _tokenizer(str(bot_dir.resolve()), conversion_stamp(ct2_dir)), ct2_dir, note)
+    return Engine('ctranslate2', checked['precision'], _tokenizer(str(bot.path.resolve()), conversion_stamp(ct2_dir)), ct2_dir, note)
 
-def _hf_engine(bot_dir:str|Path, note:str='')->Engine:
+def _hf_engine(bot:Bot, note:str='')->Engine:
     "Hugging Face transformers with the bot's model"
-    model, tok = load_bot(bot_dir)
+    model, tok = load_bot(bot)
     return Engine('transformers', str(model.dtype).removeprefix('torch.'), tok, model, note)
 
 # %% ../nbs/05_generate.ipynb #c72a0011
-def load_engine(bot_dir:str|Path,             # a bot folder (or a Hub id)
+def check_engine_name(engine:str)->str:
+    "`engine`, when it is one of `ENGINES`"
+    if engine not in ENGINES: raise HuggingTweetsError(f"Unknown engine {engine!r}: choose one of {', '.join(ENGINES)}.")
+    return engine
+
+def load_engine(bot,                           # a `Bot`, a bot folder or a Hub id
                 engine:str='auto',             # `auto`, `ctranslate2` or `transformers`
                 compute_type:str|None=None,    # CTranslate2's precision; the one `check_engine` chose when None
                )->Engine:
     "The engine that writes with a bot: CTranslate2 on a CPU when it can, else Hugging Face transformers"
-    if engine not in ENGINES: raise HuggingTweetsError(f"Unknown engine {engine!r}: choose one of {', '.join(ENGINES)}.")
-    _local_bot(bot_dir)  # a mistyped folder fails here, without a wait for the Hub
-    if engine == 'transformers': return _hf_engine(bot_dir)
-    why = _why_not_ct2(bot_dir, auto=engine == 'auto')
+    check_engine_name(engine)
+    bot = Bot.open(bot)  # a mistyped folder fails here, before the Hub is asked
+    if engine == 'transformers': return _hf_engine(bot)
+    why = _why_not_ct2(auto=engine == 'auto')
     if why is None:
-        try: return _ct2_engine(Path(bot_dir).expanduser(), compute_type)
+        try: return _ct2_engine(bot, compute_type)
         except HuggingTweetsError as e: why = str(e)
     if engine == 'ctranslate2': raise HuggingTweetsError(
-        f"CTranslate2 cannot write with {str(bot_dir)!r}: {why}. Use the engine `auto` or `transformers` instead.")
-    return _hf_engine(bot_dir, note=f'CTranslate2 not used: {why}')
+        f"CTranslate2 cannot write with {str(bot)!r}: {why}. Use the engine `auto` or `transformers` instead.")
+    return _hf_engine(bot, note=f'CTranslate2 not used: {why}')
 
 # %% ../nbs/05_generate.ipynb #c6a3e0e6
 COPY_THRESHOLD = 0.85 # a sample scoring this much against a training post is a copy
@@ -296,11 +290,11 @@ class CopyFilter:
         return self.nearest(text)[0] >= self.threshold
 
 # %% ../nbs/05_generate.ipynb #08379307
-def training_filter(bot_dir:str|Path, # a bot folder
-                   )->CopyFilter|None: # None when the folder has no `dataset.json`
+def training_filter(bot, # a `Bot` (or a bot folder)
+                   )->CopyFilter|None: # None when the bot has no posts (`dataset.json`)
     "A `CopyFilter` over the bot's training and held-out posts"
-    data = bot_posts(bot_dir)
-    return CopyFilter(data.get('train', []) + data.get('valid', [])) if data else None
+    posts = Bot.open(bot).posts
+    return CopyFilter(posts.get('train', []) + posts.get('valid', [])) if posts else None
 
 # %% ../nbs/05_generate.ipynb #850d0d02
 MAX_BATCH = 64  # rows sampled at once: memory stays bounded however many posts are asked for
@@ -328,7 +322,7 @@ def check_seed(seed, # a seed, as given, or None
     return None if seed is None else int(seed)
 
 # %% ../nbs/05_generate.ipynb #f68e512e
-def generate(bot_dir:str|Path,        # a bot folder (or a Hub id)
+def generate(bot,                     # a `Bot`, a bot folder or a Hub id
              prompt:str=PROMPT,        # the text the posts start with
              n:int=10,                 # how many posts to write
              seed:int|None=None,       # makes the samples repeatable
@@ -337,12 +331,14 @@ def generate(bot_dir:str|Path,        # a bot folder (or a Hub id)
              engine:str='auto',        # `auto` (CTranslate2 on a CPU when it can), `ctranslate2` or `transformers`
             )->Samples:
     "Write `n` new posts in the bot's voice"
-    n, seed = check_n(n), check_seed(seed)
-    settings = sampling_config(bot_dir)  # settings out of range stop here, before a model is loaded
-    eng = load_engine(bot_dir, engine)
-    sep = bot_separator(bot_dir, eng.tok)
-    gc = _prepare(settings, eng.tok, sep)
-    copies = training_filter(bot_dir)
+    n, seed, engine = check_n(n), check_seed(seed), check_engine_name(engine)
+    bot = Bot.open(bot)  # settings out of range stop here, before a model is loaded
+    eng = load_engine(bot, engine)
+    sep = bot.separator(eng.tok)
+    gc = _prepare(bot.sampling, eng.tok, sep)
+    copies = training_filter(bot)
+    if copies is None: warnings.warn(f"{bot} has no posts (dataset.json) to check its samples against: "
+                                     "copies of its training posts are not dropped.")
     kept, dropped, new_tokens, t0 = [], 0, 0, time.perf_counter()
     sample = eng.sampler(seed)
     with tqdm(total=n, desc='Writing', unit='post', disable=n <= MAX_BATCH, leave=False) as bar:
@@ -362,15 +358,16 @@ def generate(bot_dir:str|Path,        # a bot folder (or a Hub id)
                    engine=str(eng), engine_note=eng.note)
 
 # %% ../nbs/05_generate.ipynb #c72a0015
-def heldout_loss(bot_dir:str|Path,             # a bot folder (or a Hub id)
+def heldout_loss(bot,                          # a `Bot`, a bot folder or a Hub id
                  texts:list[str],              # held-out posts
                  engine:str='auto',            # the engine, chosen as `generate` chooses it
                  batch_size:int=16,            # posts per forward pass
                  compute_type:str|None=None,   # CTranslate2's precision; the checked one when None
                 )->float:                      # mean loss per predicted token
     "The loss of the model that writes on each post of `texts` on its own, between separators"
-    eng = load_engine(bot_dir, engine, compute_type)
-    seqs = post_ids(eng.tok, bot_separator(bot_dir, eng.tok), texts)
+    bot = Bot.open(bot)
+    eng = load_engine(bot, engine, compute_type)
+    seqs = post_ids(eng.tok, bot.separator(eng.tok), texts)
     if eng.name == 'ctranslate2': return ct2_losses(_ct2_generator(eng.model, eng.precision), eng.tok, seqs, batch_size).loss
     return hf_losses(eng.model, seqs, seqs[0][0], batch_size).loss
 

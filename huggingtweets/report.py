@@ -23,7 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, cross_val_score
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from .core import HuggingTweetsError
-from .botfolder import bot_info, bot_posts
+from .botfolder import Bot
 from .generate import COPY_RUN, generate, normalize
 
 # %% ../nbs/05b_report.ipynb #c5b0008
@@ -154,10 +154,10 @@ def style_figures(bot:list[str],          # the bot's posts
 # %% ../nbs/05b_report.ipynb #c5b0026
 REPORT, PICTURE, N_POSTS = 'report.json', 'report.png', 200  # the report's files, and posts a side by default
 
-def _person_side(bot_dir:str|Path, n:int, seed:int)->tuple[list[str], dict]:
+def _person_side(bot:Bot, n:int, seed:int)->tuple[list[str], dict]:
     "Up to `n` of the person's posts, held-out ones first, and how many came from each part"
-    data = bot_posts(bot_dir)
-    if not data: raise HuggingTweetsError(f"{bot_dir} has no dataset.json: a style report compares a bot with the posts it learned from.")
+    data = bot.posts
+    if not data: raise HuggingTweetsError(f"{bot} has no dataset.json: a style report compares a bot with the posts it learned from.")
     rng = random.Random(seed)
     valid = rng.sample(data.get('valid', []), min(n, len(data.get('valid', []))))
     train = rng.sample(data.get('train', []), min(n - len(valid), len(data.get('train', []))))
@@ -191,58 +191,59 @@ def report_png(bot:list[str],    # the bot's posts
     buf = BytesIO(); fig.savefig(buf, format='png'); return buf.getvalue()
 
 # %% ../nbs/05b_report.ipynb #c5b002b
-def _save(bot_dir:Path, report:dict, png:bytes):
-    "Write `report.png` and then `report.json` into the bot folder; a warning when it cannot be written"
+def _save(folder:Path, report:dict, png:bytes):
+    "Write `report.png` and then `report.json` into `folder`; a warning when it cannot be written"
     try:
-        (bot_dir/PICTURE).write_bytes(png)
-        (bot_dir/REPORT).write_text(json.dumps(report, ensure_ascii=False, indent=1))
-    except OSError as e: warnings.warn(f"The style report was not saved: {bot_dir} cannot be written ({e.strerror or e}).")
+        (folder/PICTURE).write_bytes(png)
+        (folder/REPORT).write_text(json.dumps(report, ensure_ascii=False, indent=1))
+    except OSError as e: warnings.warn(f"The style report was not saved: {folder} cannot be written ({e.strerror or e}).")
 
-def report_bot(bot_dir:str|Path, # a bot folder, with the posts it learned from (`dataset.json`)
+def report_bot(bot,              # a `Bot` (or a bot folder), with the posts it learned from (`dataset.json`)
                n:int=N_POSTS,    # posts a side: the bot writes as many
                seed:int=0,       # makes the posts and the figures repeatable
                engine:str='auto',# what writes the posts, as for `generate`
               )->dict:           # the figures of `style_figures`, the engine, the bot's posts and more
     "Write the bot's style report: its unprompted posts against the person's, as `report.json` and `report.png`"
     if n < 1: raise HuggingTweetsError(f'A style report needs at least one post a side, not {n}.')
-    t0, bot_dir = time.perf_counter(), Path(bot_dir)
-    name = bot_info(bot_dir).get('name')  # an error, first, for a folder that is not a bot's
-    person, source = _person_side(bot_dir, n, seed)
-    samples = generate(bot_dir, prompt='', n=len(person), seed=seed, engine=engine)
+    t0, bot = time.perf_counter(), Bot.open(bot)
+    name = bot.record.get('name')  # an error, first, for a bot that is not ours
+    person, source = _person_side(bot, n, seed)
+    samples = generate(bot, prompt='', n=len(person), seed=seed, engine=engine)
     person = person[:len(samples)]
     dropped = round(samples.dropped / max(1, len(samples) + samples.dropped), 3)
-    figures = style_figures(list(samples), person, bot_posts(bot_dir).get('train', []), dropped, seed)
+    figures = style_figures(list(samples), person, bot.posts.get('train', []), dropped, seed)
     png = report_png(samples, person, figures)
     report = dict(name=name, asked=n, seed=seed, engine=samples.engine, engine_note=samples.engine_note,
                   person_posts=source, **figures, examples=list(samples[:5]), posts=list(samples),
                   seconds=round(time.perf_counter() - t0, 1))
-    _save(bot_dir, report, png)
+    _save(bot.cache, report, png)
     return report
 
 # %% ../nbs/05b_report.ipynb #c5b002d
-def read_report(bot_dir:str|Path, # a bot folder
+def read_report(bot,              # a `Bot`, or a bot folder
                )->dict|None:      # what `report_bot` saved, or None
     "The bot's saved style report, or None when it has none"
-    path = Path(bot_dir)/REPORT
+    path = Bot.open(bot).cache/REPORT
     return json.loads(path.read_text()) if path.is_file() else None
 
 # %% ../nbs/05b_report.ipynb #c5b0033
-def _fresh(bot_dir:Path, saved:dict|None, n:int, seed:int)->bool:
+def _fresh(bot:Bot, saved:dict|None, n:int, seed:int)->bool:
     "Whether the saved report is of `n` posts and `seed` and newer than the weights"
     if not saved or (saved.get('asked'), saved.get('seed')) != (n, seed): return False
-    weights = [p.stat().st_mtime for p in bot_dir.glob('*.safetensors')]
-    return (bot_dir/REPORT).stat().st_mtime >= max(weights, default=0)
+    weights = [p.stat().st_mtime for p in bot.path.glob('*.safetensors')]
+    return (bot.cache/REPORT).stat().st_mtime >= max(weights, default=0)
 
-def bot_report(bot_dir:str|Path, # a bot folder
+def bot_report(bot,              # a `Bot`, or a bot folder
                n:int|None=None,  # posts a side; those of the saved report when None, else 200
                seed:int|None=None, # the seed; that of the saved report when None, else 0
                engine:str='auto',  # what writes the posts, when a new report is made
               )->dict:
     "The bot's style report: the saved one when it is of `n` posts and `seed` and newer than the bot, else a new one"
-    saved = read_report(bot_dir)
+    bot = Bot.open(bot)
+    saved = read_report(bot)
     n = n if n is not None else (saved or {}).get('asked', N_POSTS)
     seed = seed if seed is not None else (saved or {}).get('seed', 0)
-    return saved if _fresh(Path(bot_dir), saved, n, seed) else report_bot(bot_dir, n, seed, engine)
+    return saved if _fresh(bot, saved, n, seed) else report_bot(bot, n, seed, engine)
 
 # %% ../nbs/05b_report.ipynb #c5b0036
 def _pct(x:float|None)->str: return '–' if x is None else f'{x:.0%}'

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch, accelerate, peft, transformers
 from . import __version__
 from .core import HuggingTweetsError, cache_dir, say
-from .botfolder import POSTS, bot_info
+from .botfolder import POSTS
 
 # %% ../nbs/04b_wandb_runs.ipynb #9ba22c96
 _WANDB_MODES = ('auto', 'online', 'offline', 'disabled')
@@ -77,7 +77,7 @@ def _posts_json(raw_posts:dict)->str:
     as_dict = lambda p: asdict(p) if is_dataclass(p) else p
     return json.dumps({h: [as_dict(p) for p in ps] for h,ps in raw_posts.items()}, default=str, ensure_ascii=False, indent=1)
 
-def _log_artifacts(run, bot_dir:Path, data, base:dict):
+def _log_artifacts(run, bot_dir:Path, info:dict, data, base:dict):
     "Log the raw posts, the dataset, the base model reference and the bot as W&B artifacts"
     import wandb
     name = _artifact_name(data.name or bot_dir.name)
@@ -93,7 +93,7 @@ def _log_artifacts(run, bot_dir:Path, data, base:dict):
     model = wandb.Artifact(_artifact_name(f"base-{base['base_model_name']}"), type='base_model', metadata=base)
     model.add_reference(ref, name=base['base_model_name'], checksum=False)
     run.log_artifact(model)
-    bot = wandb.Artifact(f'huggingtweets-{name}', type='model', metadata=bot_info(bot_dir))
+    bot = wandb.Artifact(f'huggingtweets-{name}', type='model', metadata=info)
     for f in sorted(bot_dir.iterdir()):
         if f.is_file(): bot.add_file(str(f), policy='immutable')
     run.log_artifact(bot)
@@ -108,7 +108,7 @@ def finish_run(run,          # the `wandb` run
     "Log the summary and artifacts, and say how to upload an offline run"
     run.summary.update({k: info[k] for k in ('eval_loss', 'eval_perplexity', 'base_eval_loss', 'train_seconds',
                                              'train_tokens', 'tokens_per_second')})
-    _log_artifacts(run, bot_dir, data, base)
+    _log_artifacts(run, bot_dir, info, data, base)
     if info['wandb']['mode'] == 'offline':
         say(f"The W&B run is saved offline; upload it with:\n  wandb sync {Path(run.dir).parent}")
 

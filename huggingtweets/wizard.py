@@ -14,7 +14,7 @@ import ipywidgets as W
 from IPython.display import Markdown
 from fastcore.basics import patch
 from .core import BOTS_DIR, PROMPT, HuggingTweetsError, hub_repo_id
-from .botfolder import bot_info
+from .botfolder import Bot
 from .sources import source_of
 from .wizard_parts import (SAMPLE_SPEC, LossHistory, account_html, account_note, block_local_network, check_local, check_network, duration, env_options,
                                         error_html, esc, failed_html, loss_png, message_html, place_spec, progress_text,
@@ -277,7 +277,7 @@ def cancel(self:Wizard):
 
 # %% ../nbs/09_wizard.ipynb #27259be7
 @patch
-def train(self:Wizard)->Path|None:
+def train(self:Wizard)->Bot|None:
     "Step 2: train a bot on the gathered accounts, with live progress; then write its image and card"
     from huggingtweets.bot import finish_bot, train_bot
     from huggingtweets.control import StopRequest
@@ -299,7 +299,7 @@ def train(self:Wizard)->Path|None:
             self._draw()
             self.train_out.value = message_html('Writing the share image and the model card…')
             finish_bot(bot, prompt=self.prompt.value or PROMPT, seed=self.seed)
-        self.bot = Path(bot)
+        self.bot = Bot.open(bot)
         self._show_bot()
     except Exception as e:
         self.train_out.value = error_html(e); self.bar.bar_style = 'danger'
@@ -312,7 +312,7 @@ def train(self:Wizard)->Path|None:
 @patch
 def _show_bot(self:Wizard):
     "Show the trained bot: the summary, its folder, its share image, its style report, its card and how to publish it"
-    info = bot_info(self.bot)
+    info = self.bot.record
     steps = info.get('hyperparameters', {}).get('steps') or self.bar.value
     if not self.cancelled:
         self.bar.max = self.bar.value = max(1, steps)
@@ -321,15 +321,15 @@ def _show_bot(self:Wizard):
     done = (f'Cancelled at step {self.bar.value:,} of {self.bar.max:,}: the bot keeps what it learned so far. '
             if self.cancelled else '')
     self.train_out.value = message_html(done + summary_text(info), 'warning' if self.cancelled else 'ok')
-    self.bot_out.value = (f'<p>The bot is in <code>{esc(self.bot.resolve())}</code>: a Hugging Face model folder '
+    self.bot_out.value = (f'<p>The bot is in <code>{esc(self.bot.path.resolve())}</code>: a Hugging Face model folder '
                           'with its model card (<code>README.md</code>), share image (<code>predictions.png</code>) and style report '
                           '(<code>report.json</code>, <code>report.png</code>).</p>')
-    if (self.bot/'predictions.png').exists():
-        self.image.value, self.image.layout.display = (self.bot/'predictions.png').read_bytes(), None
+    if (self.bot.path/'predictions.png').exists():
+        self.image.value, self.image.layout.display = (self.bot.path/'predictions.png').read_bytes(), None
     self._show_report()
-    if (self.bot/'README.md').exists():
+    if (self.bot.path/'README.md').exists():
         self.card.outputs = ()
-        self.card.append_display_data(Markdown(card_body((self.bot/'README.md').read_text())))
+        self.card.append_display_data(Markdown(card_body((self.bot.path/'README.md').read_text())))
         self.card_box.layout.display = None
     self._show_publish()
 
@@ -337,7 +337,7 @@ def _show_bot(self:Wizard):
 def _show_report(self:Wizard):
     "Show the bot's style report: the sentence, the table and the picture; nothing when it has none"
     from huggingtweets.report import PICTURE, read_report, report_rows, report_sentence
-    report, picture = read_report(self.bot), self.bot/PICTURE
+    report, picture = read_report(self.bot), self.bot.cache/PICTURE
     self.report_out.value = report_html(report_rows(report), report_sentence(report)) if report else ''
     self.report_image.layout.display = None if report and picture.exists() else 'none'
     if report and picture.exists(): self.report_image.value = picture.read_bytes()
@@ -353,7 +353,7 @@ def generate(self:Wizard):
     self.samples_out.value = message_html(f'Writing {self.count.value} posts…')
     try:
         self.samples = generate(self.bot, self.prompt.value, self.count.value)
-        accounts = bot_info(self.bot).get('accounts', [])
+        accounts = self.bot.record.get('accounts', [])
         self.samples_out.value = samples_html(self.samples, accounts, self.samples.dropped)
     except Exception as e: self.samples_out.value = error_html(e)
     finally: self._busy_while(False)
@@ -365,7 +365,7 @@ def _show_publish(self:Wizard):
     "Ready the publish part for a new bot: the checkbox unticked, and shown only when the posts are someone else's"
     from huggingtweets.card import own_posts
     self.may_publish.value, self.publish_out.value = False, ''
-    self.may_publish.layout.display = 'none' if own_posts(bot_info(self.bot)) else None
+    self.may_publish.layout.display = 'none' if own_posts(self.bot.record) else None
 
 @patch
 def publish(self:Wizard)->str|None:
@@ -376,14 +376,14 @@ def publish(self:Wizard)->str|None:
     self._busy_while(True)
     url = None
     try:
-        repo_id, info = hub_repo_id(self.hub_id.value.strip()), bot_info(self.bot)
+        repo_id, info = hub_repo_id(self.hub_id.value.strip()), self.bot.record
         people = _people(info['accounts'])
         if not (self.may_publish.value or own_posts(info)): raise HuggingTweetsError(
             f"This bot imitates {people}, whose posts are not from your own X archive: publish it only if the posts are yours "
             f'or {people} agreed. If so, tick "{self.may_publish.description}" and press Publish again.')
         self.publish_out.value = message_html(f'Publishing to {repo_id}…')
         url = push(self.bot, repo_id, may_publish=self.may_publish.value)
-        sent = sorted({*bot_files(self.bot), 'README.md'})  # what `push` sends: the bot's own files and its card
+        sent = sorted({*bot_files(self.bot.path), 'README.md'})  # what `push` sends: the bot's own files and its card
         self.publish_out.value = message_html(f"Published at {url}: {len(sent)} files ({', '.join(sent)}).", 'ok')
     except Exception as e: self.publish_out.value = error_html(e)
     finally: self._busy_while(False)

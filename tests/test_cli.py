@@ -114,7 +114,7 @@ def test_report_tells_how_close_a_bot_is(run, tmp_path):
     code, out, err = run('report', 'alice', '--json')  # the saved report
     assert code == 0 and json.loads(out) == report, err[-3000:]
     code, out, err = run('report', 'nobot')
-    assert code == 1 and err.startswith('error: nobot has no huggingtweets.json: it is not a bot folder') and not out
+    assert code == 1 and err.startswith("error: No bot folder at 'nobot'") and not out
 
 def test_push_publishes_the_bot_to_the_hub(run, tmp_path):
     bot = tiny_bot(tmp_path/'alice')
