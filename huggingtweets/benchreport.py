@@ -130,7 +130,7 @@ _TABLE_ROWS = [('Time to a bot (s)', 'train', 'time_to_bot', 0), ('Training loop
 
 _TABLE_NOTE = ("Ten samples: each bot's own call, the original's on the recipe's bot, `generate` on ours; the original's call is "
                "also timed on our bot, as the target compares. A decode step is one forward pass over the batch's live rows "
-               "(counted by a hook on a torch model, or by CTranslate2's per-token callback: its highest step, batch by batch); "
+               "(counted by a hook on a torch model, or by CTranslate2's per-token callback: its highest step, batch by batch, the end token's step not included); "
                "tokens per step are the new tokens of every row (those dropped as copies too) over the steps. Opening: a bot "
                "converted and checked before, in a new process, from `load_engine` to an engine ready to write.")
 
