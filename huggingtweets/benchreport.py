@@ -92,7 +92,7 @@ def _writing_targets(res:dict, # what `run_bench` measured
 
 def judge(res:dict, # what `run_bench` measured
          )->list[dict]: # one verdict per target
-    "Compare the measured figures with the targets of issues 11 and 19"
+    "Compare the measured figures with the targets of issues 22 and 19"
     return _machine_targets(res, res.get('reference', True)) + _writing_targets(res)
 
 # %% ../nbs/11a_benchreport.ipynb #f897aa8a
@@ -204,7 +204,8 @@ def _header(res:dict)->list[str]:
 def _sources(res:dict)->list[str]:
     "Whether the targets of the machine are judged on this corpus, and where a reused recipe run comes from"
     lines = [] if res.get('reference', True) else [
-        'The targets on time, speed and memory were set on the reference corpus and are judged there only.', '']
+        'The targets on time, speed and memory were set on the reference corpus and are judged there only, but for the ratio '
+        "of ten samples to the original's call on our bot, judged on every corpus.", '']
     if rf := res.get('recipe_from'):
         style = (f"its style figures were measured on {rf['style']}" if rf.get('style') else
                  'it has no style figures (its bot was not kept), so the targets that compare with them are not judged')
@@ -376,7 +377,8 @@ def panel_markdown(summary:dict, # what `panel_summary` returned
         *_md_table(['Corpus', 'Posts of', *(c for c,_ in _PANEL_COLS)], _panel_rows(summary)), '',
         *_md_table(['Target', 'Goal', *names, 'Fails on'], _target_rows(summary)), '',
         f"The targets on time, speed and memory were set on the reference corpus, {summary['reference']}, and are judged "
-        'there only (– elsewhere). The targets on writing are judged on every corpus.', ''])
+        'there only (– elsewhere), but for the ratio of ten samples to the original\'s call on our bot. The targets on writing '
+        'are judged on every corpus.', ''])
 
 def write_panel(summary:dict, # what `panel_summary` returned
                 out,          # the folder to write into, beside the corpora's folders
