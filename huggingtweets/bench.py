@@ -7,11 +7,11 @@ Docs: https://huggingtweets.github.io/huggingtweets/bench.html.md"""
 # %% auto #0
 __all__ = ['PANEL', 'QUICK_POSTS', 'RECIPE', 'RECIPE_GENERATE', 'DEFAULT_RUN', 'BUSY_RUN', 'STYLE_POSTS', 'shared_corpus',
            'default_corpus', 'corpus_name', 'bench_data', 'in_child', 'matmul_gflops', 'busy', 'train_run',
-           'generate_run', 'recipe_posts', 'person_posts', 'style_run', 'machine', 'load_corpus', 'run_bench',
-           'run_panel', 'parse_variant', 'main']
+           'generate_run', 'open_run', 'command_run', 'recipe_posts', 'person_posts', 'style_run', 'machine',
+           'load_corpus', 'run_bench', 'run_panel', 'parse_variant', 'main']
 
 # %% ../nbs/11_bench.ipynb #08b7fcbe
-import argparse, dataclasses, json, math, os, platform, random, re, resource, statistics, sys, tempfile, time
+import argparse, dataclasses, json, math, os, platform, random, re, resource, statistics, subprocess, sys, tempfile, time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 from contextlib import contextmanager
@@ -192,6 +192,7 @@ def train_run(data,                    # the `BotDataset` to train on
     steps_seconds = max(loop.seconds - loop.eval_seconds, 1e-9)
     return dict(bot=str(bot), time_to_bot=seconds, cpu_seconds=cpu, loop_cpu_seconds=loop.cpu_seconds, load_average=os.getloadavg()[0],
                 train_seconds=info['train_seconds'], loop_seconds=loop.seconds, loop_eval_seconds=loop.eval_seconds,
+                loop_eval_share=loop.eval_seconds / max(loop.seconds, 1e-9),
                 train_tokens=info['train_tokens'], tokens_per_second=info['tokens_per_second'],
                 steps=hp.get('steps'), planned_steps=hp.get('planned_steps'), eval_loss=info['eval_loss'],
                 base_eval_loss=info['base_eval_loss'], block_size=hp.get('block_size'), batch_size=hp.get('batch_size'),
@@ -216,21 +217,40 @@ def _recipe_generate(model, tok, sep:str, prompt:str, seed:int)->tuple[list[str]
     lengths = [next((j + 1 for j,t in enumerate(row.tolist()) if t in ends), len(row)) for row in new]
     return [prompt + tok.decode(row[:n], skip_special_tokens=True) for row,n in zip(new, lengths)], sum(lengths)
 
+@contextmanager
+def _counting_steps(model=None): # a torch model to count the forward passes of; CTranslate2's steps when None
+    "A list that holds the decode steps of the generation inside: a torch model's forward passes, or CTranslate2's steps"
+    steps = []
+    if model is not None:
+        hook = model.register_forward_pre_hook(lambda *a: steps.append(1))
+        try: yield steps
+        finally: hook.remove()
+        return
+    import ctranslate2
+    batch = ctranslate2.Generator.generate_batch
+    def counted(gen, *args, callback=None, **kwargs):  # a batch's steps: the highest step its per-token callback sees
+        last = [0]
+        def count(step):
+            last[0] = max(last[0], step.step + 1)
+            return callback(step) if callback else False
+        try: return batch(gen, *args, callback=count, **kwargs)
+        finally: steps.extend([1] * last[0])
+    ctranslate2.Generator.generate_batch = counted
+    try: yield steps
+    finally: ctranslate2.Generator.generate_batch = batch
+
 def _timed_samples(how:str, bot:str, model, tok, sep:str, prompt:str, seed:int)->dict:
-    "Seconds, CPU seconds, samples, new tokens, engine and forward passes (of a torch model) of one call of ten samples"
+    "Seconds, CPU seconds, samples, new tokens, engine and decode steps of one call of ten samples (`model`: the torch model, if any)"
     from huggingtweets.generate import generate
-    passes, engine = [], 'transformers float32'
-    hook = model.register_forward_pre_hook(lambda *a: passes.append(1)) if model is not None else None
-    t0, c0 = time.perf_counter(), time.process_time()
-    try:
+    engine = 'transformers float32'
+    with _counting_steps(model) as steps:
+        t0, c0 = time.perf_counter(), time.process_time()
         if how == 'recipe': texts, tokens = _recipe_generate(model, tok, sep, prompt, seed)
         else:
             s = generate(bot, prompt, n=10, seed=seed)
             texts, tokens, engine = list(s), s.new_tokens, s.engine
-    finally:
-        if hook: hook.remove()
-    return dict(seconds=time.perf_counter() - t0, cpu=time.process_time() - c0, texts=texts, tokens=tokens,
-                passes=len(passes) if hook else None, engine=engine)
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return dict(seconds=seconds, cpu=cpu, texts=texts, tokens=tokens, steps=len(steps), engine=engine)
 
 # %% ../nbs/11_bench.ipynb #efb65ae9
 def generate_run(bot,                      # a `Bot`, or a bot folder
@@ -243,17 +263,52 @@ def generate_run(bot,                      # a `Bot`, or a bot folder
     from huggingtweets.generate import load_engine
     if how not in ('ours', 'recipe'): raise HuggingTweetsError(f"Unknown generation {how!r}: use 'ours' or 'recipe'.")
     bot, t0 = Bot.open(bot), time.perf_counter()
-    if how == 'ours': model, tok = None, load_engine(bot).tok
+    if how == 'ours':
+        engine = load_engine(bot)
+        model, tok = engine.model if engine.name == 'transformers' else None, engine.tok
     else: model, tok = _recipe_model(bot.path)
     load_s, sep = time.perf_counter() - t0, bot.separator(tok)
     calls = [_timed_samples(how, bot, model, tok, sep, prompt, seed) for seed in range(repeats)]
     med = lambda k: statistics.median(c[k] for c in calls) if calls[0][k] is not None else None
     score = lambda engine: heldout_loss(bot, valid_texts, engine=engine) if len(valid_texts) else None
     return dict(how=how, engine=calls[0]['engine'], load_seconds=load_s, seconds=med('seconds'), all_seconds=[c['seconds'] for c in calls],
-                cpu_seconds=med('cpu'), new_tokens=med('tokens'), forward_passes=med('passes'),
-                tokens_per_second=sum(c['tokens'] for c in calls) / sum(c['seconds'] for c in calls), samples=calls[0]['texts'],
+                cpu_seconds=med('cpu'), new_tokens=med('tokens'), forward_passes=med('steps'),
+                tokens_per_second=sum(c['tokens'] for c in calls) / sum(c['seconds'] for c in calls),
+                tokens_per_step=sum(c['tokens'] for c in calls) / max(1, sum(c['steps'] for c in calls)), samples=calls[0]['texts'],
                 load_average=os.getloadavg()[0], heldout_loss=score('transformers' if how == 'recipe' else 'auto'),
                 heldout_loss_fp32=score('transformers'))
+
+# %% ../nbs/11_bench.ipynb #0be2a002
+_OPEN = ('import json, sys, time; t0 = time.perf_counter(); from huggingtweets.generate import load_engine; t1 = time.perf_counter(); '
+         'engine = load_engine(sys.argv[1]); engine.sampler(seed=0); t2 = time.perf_counter(); '
+         'print(json.dumps(dict(import_seconds=t1 - t0, open_seconds=t2 - t1, engine=str(engine))))')
+
+def _python(*args, what:str)->subprocess.CompletedProcess:
+    "This Python run on `args` in a new process, or an error with the end of what it wrote"
+    r = subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True)
+    if r.returncode: raise HuggingTweetsError(f'{what} failed (exit code {r.returncode}): {r.stderr.strip()[-2000:]}')
+    return r
+
+def open_run(bot:str,       # a bot folder, opened once before (converted, its engine checked)
+             repeats:int=3, # new processes to open it in
+            )->dict:        # the median seconds to open it, and to import before
+    "Open a bot in new processes: the seconds from nothing of it loaded to an engine ready to write"
+    opens = [json.loads(_python('-c', _OPEN, bot, what=f'Opening {bot}').stdout.splitlines()[-1]) for _ in range(repeats)]
+    med = lambda k: statistics.median(o[k] for o in opens)
+    return dict(open_seconds=med('open_seconds'), all_open_seconds=[o['open_seconds'] for o in opens],
+                import_seconds=med('import_seconds'), open_engine=opens[0]['engine'])
+
+def command_run(bot:str,       # a bot folder
+                repeats:int=5, # commands to time, with seeds 0, 1, ...
+                n:int=10,      # posts each command writes
+               )->dict:        # the median seconds of the whole command, and every one
+    "Time `huggingtweets generate BOT -n N` as a whole command, each in a new process"
+    times = []
+    for seed in range(repeats):
+        t0 = time.perf_counter()
+        _python('-m', 'huggingtweets.cli', 'generate', bot, '-n', n, '--seed', seed, what=f'huggingtweets generate {bot}')
+        times.append(time.perf_counter() - t0)
+    return dict(command_seconds=statistics.median(times), all_command_seconds=times, command=f'huggingtweets generate BOT -n {n}')
 
 # %% ../nbs/11_bench.ipynb #56342003
 STYLE_POSTS = 200 # unprompted posts each bot writes for its style figures
@@ -353,19 +408,34 @@ def _styled(name:str, bot:str, how:str, ds)->dict:
     _log(f"{name}: {len(style['posts'])} posts in {style['seconds']:.0f} s; real-vs-bot AUC {_auc(style)}")
     return dict(style, peak_rss_mb=rss)
 
-def _one_run(name:str, settings:dict, how:str, ds, bots:Path, base_model:str, repeats:int)->dict:
-    "Train one bot in a child process (with `busy_cores` cores kept busy meanwhile), sample it in another, measure its style in a third"
+def _sampling(bot:str, how:str, valid:list, repeats:int, recipe_call:bool)->tuple:
+    "What the sampling child does: ten samples as `how` writes them, then the original's call on the same bot when `recipe_call`"
+    return generate_run(bot, how, valid, repeats=repeats), generate_run(bot, 'recipe', repeats=repeats) if recipe_call else None
+
+def _one_run(name:str, settings:dict, how:str, ds, bots:Path, base_model:str, repeats:int,
+             matmul:dict|None=None,    # the matrix products' GFLOP/s of this run, by precision
+             commands:int=0,           # whole `generate` commands to time, after opening the bot `repeats` times; 0: neither
+             recipe_call:bool=False,   # time the original's call on this bot too
+            )->dict:
+    "Train one bot in a child process (with `busy_cores` cores kept busy meanwhile), sample it in another, open it, measure its style"
     _log(f'{name}: training with {settings}')
     settings = dict(settings)
     hparams = {k: v for k,v in settings.items() if k != 'busy_cores'}
     with busy(settings.get('busy_cores', 0)):
         train, rss = in_child(train_run, ds, bots/name, base_model=base_model, **hparams)
     train['peak_rss_mb'] = rss
+    train |= {f'loop_vs_{k}_matmul': train['gflop_per_second'] / v for k,v in (matmul or {}).items()}
     _log(f"{name}: a bot in {train['time_to_bot']:.0f} s ({train['tokens_per_second']:.0f} tokens/s, peak {rss:,.0f} MB); sampling")
-    gen, gen_rss = in_child(generate_run, train['bot'], how, ds.valid, repeats=repeats)
+    (gen, theirs), gen_rss = in_child(_sampling, train['bot'], how, ds.valid, repeats, recipe_call)
     gen['peak_rss_mb'] = gen_rss
     _log(f"{name}: ten samples in {gen['seconds']:.2f} s ({gen['engine']}); held-out loss {gen['heldout_loss']:.3f}")
-    return dict(settings=settings, train=train, generate=gen, style=_styled(name, train['bot'], how, ds))
+    run = dict(settings=settings, train=train, generate=gen) | ({'recipe_call': theirs} if theirs else {})
+    if theirs: _log(f"{name}: the original's call on this bot: ten samples in {theirs['seconds']:.2f} s")
+    if commands:
+        run['opening'] = o = open_run(train['bot'], repeats) | command_run(train['bot'], commands)
+        _log(f"{name}: opened in {o['open_seconds']:.2f} s after {o['import_seconds']:.2f} s of imports; "
+             f"`huggingtweets generate BOT -n 10` in {o['command_seconds']:.2f} s (median of {commands})")
+    return dict(run, style=_styled(name, train['bot'], how, ds))
 
 # %% ../nbs/11_bench.ipynb #21e4a705
 def _runs(recipe:bool, busy_run:bool, variants:dict|None)->dict:
@@ -403,6 +473,7 @@ def run_bench(corpus:str|None=None,   # an account spec; the reference corpus wh
               command:str|None=None,  # the command line, for the record
               recipe_from=None,       # earlier `results.json` files or folders: a recipe run on the same data is reused
               reference:bool=True,    # judge the targets on time, speed and memory on this corpus
+              commands:int=5,         # on the reference corpus: whole `generate` commands to time with our defaults' bot; 0 opens nothing
              )->dict:                 # the results, as written to `results.json`
     "Run the benchmark on one corpus and write `results.json` and `results.md` into `out`"
     load_before, t0 = list(os.getloadavg()), time.perf_counter()
@@ -416,7 +487,8 @@ def run_bench(corpus:str|None=None,   # an account spec; the reference corpus wh
     earlier = earlier and _with_style(earlier, ds)
     with tempfile.TemporaryDirectory(prefix='huggingtweets-bench-') as tmp:
         bots = Path(keep_bots or tmp)
-        results = {n: dict(label=label, **_one_run(n, s, how, ds, bots, base_model, repeats or (1 if quick else 3)))
+        results = {n: dict(label=label, **_one_run(n, s, how, ds, bots, base_model, repeats or (1 if quick else 3), matmul,
+                                                   commands if reference and n == 'defaults' else 0, recipe_call=n == 'defaults'))
                    for n,(s,how,label) in _runs(recipe and not earlier, busy_run, variants).items()}
     res = _judged(dict(date=_now(), quick=quick, command=command or 'run_bench()', **about, reference=reference, machine=machine(),
                        load_before=load_before, load_after=list(os.getloadavg()), data=data, matmul=matmul, runs=results,
@@ -492,6 +564,9 @@ def _parser()->argparse.ArgumentParser:
                    help="reuse the recipe's run of an earlier benchmark on the same data: a results.json or a folder of them (e.g. bench)")
     p.add_argument('--no-busy', action='store_true', help='leave out the run of our defaults with one core kept busy')
     p.add_argument('--repeats', type=int, default=None, help='generation calls to time (default: 3, 1 when quick)')
+    p.add_argument('--commands', type=int, default=5, metavar='N',
+                   help="whole `huggingtweets generate BOT -n 10` commands to time on the reference corpus, after opening the bot "
+                        "in new processes as many times as --repeats (default: %(default)s; 0 times neither)")
     p.add_argument('--data-posts', type=int, default=DATA_POSTS, metavar='N', help='posts the data stage cleans (default: %(default)s)')
     p.add_argument('--keep-bots', default=None, metavar='DIR', help='keep the trained bots in DIR')
     return p
@@ -500,7 +575,7 @@ def _run(args, command:str)->str:
     "Run what the options ask for (one corpus or a panel) and return its Markdown"
     specs = args.corpus or ([default_corpus()] if args.quick else None)
     kw = dict(quick=args.quick, base_model=args.base_model, recipe=not args.no_recipe, busy_run=not (args.no_busy or args.quick),
-              variants=dict(map(parse_variant, args.variant)), repeats=args.repeats, data_posts=args.data_posts,
+              variants=dict(map(parse_variant, args.variant)), repeats=args.repeats, commands=args.commands, data_posts=args.data_posts,
               keep_bots=args.keep_bots, recipe_from=args.recipe_from, command=command)
     if specs and len(specs) == 1:
         out = args.out or ('bench/quick' if args.quick else f'bench/{corpus_name(specs[0])}')
