@@ -6,11 +6,11 @@ import hashlib, http.server, json, os, re, subprocess, sys
 from pathlib import Path
 import pytest, torch
 import huggingface_hub, huggingface_hub.constants
-from huggingtweets.botfolder import Bot, tiny_bot, EXAMPLE_POSTS
+from huggingtweets.botfolder import Bot
+from huggingtweets.testing import tiny_base, tiny_bot, EXAMPLE_POSTS
 from huggingtweets.card import push
 from huggingtweets.core import HuggingTweetsError
 from huggingtweets.generate import generate, load_bot
-from huggingtweets.models import tiny_base
 from conftest import BIN
 from test_card import Server, hub_handler
 
