@@ -21,7 +21,8 @@ VALID = POSTS[3::7]
 TRAIN = [p for p in POSTS if p not in VALID]
 FAST = dict(block_size=16, batch_size=4, learning_rate=1e-2)  # tiny blocks, a high rate: the tiny model learns in seconds
 META = dict(name='alice', accounts=[dict(handle='alice', name='Alice', source='archive', avatar_url=None,
-                                         stats={'Tweets downloaded': 12, 'Retweets': 1, 'Short tweets': 1, 'Tweets kept': 10})])
+                                         stats={'Tweets downloaded': 12, 'Retweets': 1, 'Short tweets': 1, 'Tweets kept': 10},
+                                         languages=[], missing=[])])
 
 def dataset(train=TRAIN, valid=VALID, posts=()):
     "A dataset of `train` and `valid` texts from alice, whose record is META's, downloaded as `posts`"
