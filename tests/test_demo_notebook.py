@@ -11,7 +11,7 @@ accounts = wizard.download()
 assert [a.handle for a in accounts] == ['crumbsandcomets'], wizard.accounts_out.value
 bot = wizard.train()
 assert bot is not None, wizard.train_out.value
-assert (bot/'README.md').exists() and (bot/'predictions.png').exists() and 'ht-ok' in wizard.train_out.value
+assert (bot.path/'README.md').exists() and (bot.path/'predictions.png').exists() and 'ht-ok' in wizard.train_out.value
 samples = wizard.generate()
 assert samples and wizard.samples_out.value.count('Share</a>') == len(samples), wizard.samples_out.value
 print(bot)
