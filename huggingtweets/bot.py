@@ -12,7 +12,7 @@ import os, warnings
 from pathlib import Path
 from .core import BOTS_DIR, PROMPT, HuggingTweetsError, hub_repo_id
 from .sources import download
-from .dataset import MAX_ACCOUNTS, clean_account, build_dataset, save_plots
+from .dataset import MAX_ACCOUNTS, account_meta, clean_account, build_dataset, save_plots
 from .train import train
 from .botfolder import Bot, check_bot_folder
 from .generate import Samples, generate, log_predictions
@@ -91,8 +91,8 @@ def finish_bot(bot,                      # a trained `Bot`, or its folder
     predictions_image(bot, prompt, samples)
     report = _report(bot, seed)
     _log_to_run(bot, samples, report)
-    write_card(bot, hub_id)
-    if hub_id: push(bot, hub_id, may_publish=may_publish)
+    card = write_card(bot, hub_id)
+    if hub_id: push(bot, hub_id, may_publish=may_publish, card=card.read_text())
     return samples
 
 # %% ../nbs/07_bot.ipynb #3e58567b
@@ -109,8 +109,10 @@ def make_bot(specs:list[str],         # one to three accounts, in any source syn
              **train_options,         # options for `train`
             )->Path:                  # the finished bot folder
     "Gather posts, train a bot and finish it: the whole path in one call"
-    if hub_id: hub_repo_id(hub_id)  # a wrong id or folder stops before the work, not after
+    if hub_id: hub_repo_id(hub_id)  # a wrong id, folder or consent stops before the work, not after
     if out_dir: check_bot_folder(out_dir, force)
-    bot = train_bot(gather(specs, refresh, max_posts, reading), out_dir, seed=seed, force=force, **train_options)
+    accounts = gather(specs, refresh, max_posts, reading)
+    if hub_id: check_may_publish(list(map(account_meta, accounts)), may_publish)
+    bot = train_bot(accounts, out_dir, seed=seed, force=force, **train_options)
     finish_bot(bot, prompt=prompt, seed=seed, hub_id=hub_id, may_publish=may_publish)
     return bot

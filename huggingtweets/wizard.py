@@ -365,22 +365,19 @@ def _show_publish(self:Wizard):
     "Ready the publish part for a new bot: the checkbox unticked, and shown only when the posts are someone else's"
     from huggingtweets.card import own_posts
     self.may_publish.value, self.publish_out.value = False, ''
-    self.may_publish.layout.display = 'none' if own_posts(self.bot.record) else None
+    self.may_publish.layout.display = 'none' if own_posts(self.bot.record['accounts']) else None
 
 @patch
 def publish(self:Wizard)->str|None:
     "Step 3: push the bot to the Hub repo in the field; a bot of someone else's posts only with the checkbox ticked"
-    from huggingtweets.card import bot_files, own_posts, push
+    from huggingtweets.card import bot_files, check_may_publish, push
     if self.bot is None:
         self.publish_out.value = message_html('Train a bot first (step 2).', 'error'); return None
     self._busy_while(True)
     url = None
     try:
-        repo_id, info = hub_repo_id(self.hub_id.value.strip()), self.bot.record
-        people = _people(info['accounts'])
-        if not (self.may_publish.value or own_posts(info)): raise HuggingTweetsError(
-            f"This bot imitates {people}, whose posts are not from your own X archive: publish it only if the posts are yours "
-            f'or {people} agreed. If so, tick "{self.may_publish.description}" and press Publish again.')
+        repo_id = hub_repo_id(self.hub_id.value.strip())
+        check_may_publish(self.bot, self.may_publish.value, say_it=f'tick "{self.may_publish.description}" and press Publish again')
         self.publish_out.value = message_html(f'Publishing to {repo_id}…')
         url = push(self.bot, repo_id, may_publish=self.may_publish.value)
         sent = sorted({*bot_files(self.bot.path), 'README.md'})  # what `push` sends: the bot's own files and its card

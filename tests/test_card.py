@@ -151,6 +151,19 @@ def test_push_sends_only_the_bots_own_files(tmp_path, online, hub, capsys):
     assert f'Pushing {len(own) + 1} files' in err and all(re.search(rf'^  {re.escape(f)} +\d', err, re.M) for f in hub.files)
     assert not re.search(r'taxes|notes|predictions|lengths|checkpoint|ctranslate2|hidden|\.env', err)
 
+def test_finish_and_push_make_the_card_once(tmp_path, online, hub, monkeypatch):
+    "One `finish_bot` with a push makes the card once, writes it once, sends that text, and parses the record twice"
+    import huggingtweets.card as card, huggingtweets.botfolder as botfolder
+    monkeypatch.setattr(huggingface_hub.constants, 'ENDPOINT', hub.url); monkeypatch.setenv('HF_TOKEN', 'hf_x')
+    monkeypatch.setenv('WANDB_MODE', 'disabled')
+    bot = tiny_bot(tmp_path/'alice', [example_account('alice', source='archive')])
+    made, parsed, read_json = [], [], botfolder._read_json
+    monkeypatch.setattr(card, 'card_text', lambda *a, f=card.card_text: made.append(a) or f(*a))
+    monkeypatch.setattr(botfolder, '_read_json', lambda path: parsed.append(path.name) or read_json(path))
+    finish_bot(bot, seed=0, hub_id='someone/alice')
+    assert len(made) == 1 and parsed.count('huggingtweets.json') <= 2
+    assert hub.files['README.md'] == (bot/'README.md').read_bytes() and b"model='someone/alice'" in hub.files['README.md']
+
 _WRITE_EVENTS = ('os.rename', 'os.remove', 'os.rmdir', 'os.mkdir', 'os.symlink', 'os.link', 'os.truncate', 'os.chmod', 'os.utime')
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 _read_only = []  # folders nothing may write into: see `read_only`
