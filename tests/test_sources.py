@@ -2,7 +2,7 @@
 counts made here independently of the library; the generator of the sample; connections that never answer or trickle,
 through a server of this test's own on 127.0.0.1; and the command line's reading options. Every other behaviour of the
 sources is stated in its notebook (nbs/00a_posts, 01_sources, 01a_archives, 01b_files, 01c_apis), where `responses` replays
-the recorded API exchanges of tests/fixtures/sources. No test touches the network."""
+the recorded API exchanges of nbs/fixtures/sources. No test touches the network."""
 import json, re, socket, threading, time, zipfile
 from datetime import datetime
 import pytest

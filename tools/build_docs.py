@@ -75,7 +75,7 @@ def lib_deps(srcs:list,     # Python sources: a notebook's code cells
 _skip = lambda p: any(o.startswith('.') or o == '__pycache__' for o in p.parts)
 
 def _read_paths(srcs:list, nbs_path:Path)->list[Path]:
-    "Files that code reads through relative path literals such as `'../tests/fixtures'` (from `nbs_path`)"
+    "Files that code reads through relative path literals such as `'../bench/recipes'` (from `nbs_path`)"
     res = []
     for lit in set(re.findall(r"""['"](\.\.?/[^'"\n]*)['"]""", '\n'.join(srcs))):
         f = (nbs_path/lit).resolve()
