@@ -21,25 +21,51 @@ from .botfolder import Bot
 # %% ../nbs/05a_convert.ipynb #c0a0e010
 COMPUTE_TYPE = 'int8_float32' # CTranslate2's precision: int8 weights per output channel, activations per token, float32 out
 CT2_CACHE = '.ctranslate2'    # the subfolder of a bot folder that holds its CTranslate2 conversions
-SMOOTHING = 0.7               # SmoothQuant's strength before an int8 conversion (see *Smoothing*)
+SMOOTHING = dict(q_proj=0.7, o_proj=0.7, gate_proj=0.7, down_proj=0.5, lm_head=0.4)  # SmoothQuant's strength α for the inputs of each kind of projection (see *Smoothing*)
 CALIBRATION_POSTS = 128       # the bot's own training posts that measure the activations for the smoothing
 _STAMP = 'huggingtweets-stamp.json'
 
 # %% ../nbs/05a_convert.ipynb #a05a2c63
-def _smooth(model, tok, sep:str, posts:list[str], alpha:float=SMOOTHING)->bool:
-    "Fold SmoothQuant's scales, measured on `posts`, into a Llama-style model; False (and no change) for another kind"
+def _untied_head(model)->torch.nn.Linear:
+    "The LM head, given weights of its own when it shares the embeddings' (scaling it must leave them alone)"
+    head = model.lm_head
+    if head.weight is model.model.embed_tokens.weight:
+        head.weight, model.config.tie_word_embeddings = torch.nn.Parameter(head.weight.detach().clone()), False
+    return head
+
+def _folds(model)->list[tuple]|None:
+    "Where SmoothQuant folds its scales in a Llama-style model: (the kind, what divides by them, the projections that multiply); None for another kind"
     layers = getattr(getattr(model, 'model', None), 'layers', None)
     if not layers or not all(hasattr(l, 'input_layernorm') and hasattr(getattr(l, 'self_attn', None), 'q_proj')
-                             and hasattr(getattr(l, 'mlp', None), 'gate_proj') for l in layers): return False
-    groups = [g for l in layers for g in ((l.input_layernorm, [l.self_attn.q_proj, l.self_attn.k_proj, l.self_attn.v_proj]),
-                                          (l.post_attention_layernorm, [l.mlp.gate_proj, l.mlp.up_proj]))]
-    maxima, mask = [None] * len(groups), {}
+                             and hasattr(getattr(l, 'mlp', None), 'gate_proj') for l in layers) \
+       or not (hasattr(model, 'lm_head') and hasattr(model.model, 'norm')): return None
+    folds = [g for l in layers for a, m in [(l.self_attn, l.mlp)] for g in (
+             ('q_proj', l.input_layernorm, [a.q_proj, a.k_proj, a.v_proj]), ('o_proj', a.v_proj, [a.o_proj]),
+             ('gate_proj', l.post_attention_layernorm, [m.gate_proj, m.up_proj]), ('down_proj', m.up_proj, [m.down_proj]))]
+    return folds + [('lm_head', model.model.norm, [_untied_head(model)])]
+
+def _fold(owner, projs:list, s:torch.Tensor, head_dim:int):
+    "Divide what `owner` outputs by the scales `s` and multiply the matching inputs of `projs` by them: the float model is unchanged"
+    own = s
+    if isinstance(owner, torch.nn.Linear) and owner.out_features < len(s):  # v_proj: a kv head serves several query heads
+        kv, rep = owner.out_features // head_dim, len(s) // owner.out_features
+        own = s.view(kv, rep, head_dim).amax(1)                     # one scale per kv head and dimension
+        s, own = own[:, None].expand(kv, rep, head_dim).reshape(-1), own.reshape(-1)
+    if isinstance(owner, torch.nn.Linear):
+        owner.weight.div_(own[:, None])
+        if owner.bias is not None: owner.bias.div_(own)
+    else: owner.weight.div_(own)  # an RMSNorm's weight
+    for p in projs: p.weight.mul_(s)
+
+def _input_maxima(model, tok, sep:str, posts:list[str], projs:list)->list[torch.Tensor]:
+    "The largest |activation| of each input channel of each of `projs`, over `posts` read as the bot reads them"
+    maxima, mask = [None] * len(projs), {}
     def record(i):
         def hook(module, args):
             m = args[0][mask['real']].abs().amax(0)  # padding left out
             maxima[i] = m if maxima[i] is None else torch.maximum(maxima[i], m)
         return hook
-    hooks = [projs[0].register_forward_pre_hook(record(i)) for i, (_, projs) in enumerate(groups)]
+    hooks = [p.register_forward_pre_hook(record(i)) for i, p in enumerate(projs)]
     sep_id = tok.convert_tokens_to_ids(sep)
     seqs = [[sep_id] + ids[:254] + [sep_id] for ids in tok(list(posts), add_special_tokens=False)['input_ids']]
     try:
@@ -50,25 +76,31 @@ def _smooth(model, tok, sep:str, posts:list[str], alpha:float=SMOOTHING)->bool:
                 model(input_ids=torch.tensor([s + [sep_id] * (n - len(s)) for s in batch]), attention_mask=mask['real'].long())
     finally:
         for h in hooks: h.remove()
+    return maxima
+
+def _smooth(model, tok, sep:str, posts:list[str], alphas:dict=SMOOTHING)->bool:
+    "Fold SmoothQuant's scales, measured on `posts`, into a Llama-style model; False (and no change) for another kind"
+    folds = _folds(model)
+    if folds is None: return False
+    head_dim = getattr(model.config, 'head_dim', None) or model.config.hidden_size // model.config.num_attention_heads
+    maxima = _input_maxima(model, tok, sep, posts, [projs[0] for _, _, projs in folds])
     with torch.no_grad():
-        for (norm, projs), x in zip(groups, maxima):
-            w = torch.stack([p.weight.abs().amax(0) for p in projs]).amax(0).clamp(min=1e-5)
-            s = (x.clamp(min=1e-5) ** alpha / w ** (1 - alpha)).clamp(min=1e-5)
-            norm.weight.div_(s)
-            for p in projs: p.weight.mul_(s)
+        for (kind, owner, projs), x in zip(folds, maxima):
+            a, w = alphas[kind], torch.stack([p.weight.abs().amax(0) for p in projs]).amax(0).clamp(min=1e-5)
+            _fold(owner, projs, (x.clamp(min=1e-5) ** a / w ** (1 - a)).clamp(min=1e-5), head_dim)
     return True
 
-def _smoothed(bot:Bot, out:Path, alpha:float=SMOOTHING)->Path:
-    "A copy of the bot in `out` smoothed with strength `alpha`, calibrated on its own training posts; the bot's folder when it cannot be smoothed"
+def _smoothed(bot:Bot, out:Path, alphas:dict=SMOOTHING)->Path:
+    "A copy of the bot in `out` smoothed with the strengths `alphas`, calibrated on its own training posts; the bot's folder when it cannot be smoothed"
     posts = bot.posts.get('train', [])[:CALIBRATION_POSTS]
     if not posts: return bot.path
     model, tok = from_pretrained(str(bot.path), torch.float32, f'the bot {str(bot)!r}')
-    if not _smooth(model.eval(), tok, bot.separator(tok), posts, alpha): return bot.path
+    if not _smooth(model.eval(), tok, bot.separator(tok), posts, alphas): return bot.path
     model.save_pretrained(out); tok.save_pretrained(out)
     return out
 
 # %% ../nbs/05a_convert.ipynb #c72a0004
-def _weights_stamp(bot_dir:Path, compute_type:str, smoothing:float|None)->str:
+def _weights_stamp(bot_dir:Path, compute_type:str, smoothing:dict|None)->str:
     "What a conversion of `bot_dir` depends on: its weights and config, the compute type, the smoothing and CTranslate2's version"
     import ctranslate2
     files = sorted(p for p in bot_dir.iterdir() if p.is_file() and (p.suffix in ('.safetensors', '.bin') or p.name == 'config.json'))
@@ -107,7 +139,7 @@ def _new_temp(bot:Bot)->Path:
         f"{bot.cache} cannot be written ({e.strerror or e}), and CTranslate2 keeps its conversion of the bot in it; "
         "to write with CTranslate2, copy the bot into a folder you can write to") from None
 
-def _convert(bot:Bot, dest:Path, compute_type:str, smoothing:float|None, stamp:str)->Path:
+def _convert(bot:Bot, dest:Path, compute_type:str, smoothing:dict|None, stamp:str)->Path:
     "Convert the bot (smoothed, for int8) for CTranslate2 into a temporary folder, then move it to `dest`"
     import ctranslate2
     tmp = _new_temp(bot)
@@ -124,7 +156,7 @@ def _convert(bot:Bot, dest:Path, compute_type:str, smoothing:float|None, stamp:s
 
 def ct2_model(bot,                          # a `Bot`, a bot folder or a Hub id
               compute_type:str=COMPUTE_TYPE, # CTranslate2's precision
-              smoothing:float|None=SMOOTHING,# SmoothQuant's strength before an int8 conversion; None for none
+              smoothing:dict|None=SMOOTHING, # SmoothQuant's strengths before an int8 conversion; None for none
              )->Path:                        # the converted model's folder
     "The bot converted for CTranslate2: the cached conversion, made again when the weights or the settings have changed"
     bot = Bot.open(bot)
@@ -199,7 +231,7 @@ def _float_reference(bot:Bot, texts:list[str])->tuple:
     seqs = post_ids(tok, sep, texts)
     return tok, sep, seqs, hf_losses(model.eval(), seqs, seqs[0][0]), hf_first_token(model, seqs[0][0])
 
-def _try(bot:Bot, precision:str, smoothing:float|None, tok, sep:str, seqs:list, ref:Losses, ref_first)->dict:
+def _try(bot:Bot, precision:str, smoothing:dict|None, tok, sep:str, seqs:list, ref:Losses, ref_first)->dict:
     "Convert the bot with these settings and score the conversion against the float32 reference"
     import ctranslate2
     g = ctranslate2.Generator(str(ct2_model(bot, precision, smoothing)), device='cpu', compute_type=precision)
@@ -216,10 +248,10 @@ def _verdict(tried:list[dict], ref:Losses, n:int)->dict:
                 posts=n, tried=tried)
     if won: return dict(base, precision=won['precision'], smoothing=won['smoothing'], heldout_loss=won['heldout_loss'],
                         first_token_kl=won['first_token_kl'], reason=(f"int8 passed the check on {n} held-out posts "
-                        f"({won['heldout_loss'] - ref.loss:+.3f} held-out loss, first token moved {won['first_token_kl']:.3f} nats)"))
+                        f"({won['heldout_loss'] - ref.loss:+.4f} held-out loss, first token moved {won['first_token_kl']:.3f} nats)"))
     best = min(tried, key=lambda t: t['heldout_loss'])
     return dict(base, precision='float32', smoothing=None, heldout_loss=round(ref.loss, 4), first_token_kl=0.,
-                reason=(f"int8 failed the check on {n} held-out posts (at best {best['heldout_loss'] - ref.loss:+.3f} held-out loss, "
+                reason=(f"int8 failed the check on {n} held-out posts (at best {best['heldout_loss'] - ref.loss:+.4f} held-out loss, "
                         f"first token moved {best['first_token_kl']:.3f} nats; the limits are +{ENGINE_GUARD} and "
                         f"{FIRST_TOKEN_GUARD}), so CTranslate2 writes in float32"))
 
@@ -245,7 +277,7 @@ def _check_stamp(bot:Bot)->str:
 
 def _is_verdict(v)->bool:
     "Whether a kept verdict is one `_verdict` could have made (a file in a folder from elsewhere could say anything)"
-    made = {(p, s) for p, s in CANDIDATES} | {('float32', None)}
+    made = [*CANDIDATES, ('float32', None)]  # a list: the smoothings are dicts
     return isinstance(v, dict) and (v.get('precision'), v.get('smoothing')) in made and isinstance(v.get('reason', ''), str)
 
 def check_engine(bot,              # a `Bot`, a bot folder or a Hub id
