@@ -20,8 +20,8 @@ TRAINING_DEFAULTS = dict(  # measured: see above
                 gradient_accumulation_steps=1),
     lora=dict(learning_rate=1e-3, lora_rank=16, lora_alpha=32, lora_dropout=0.0, lora_targets='all-linear'),
     full=dict(learning_rate=5e-5),
-    cpu=dict(batch_size=2, eval_batch_size=2, max_tokens=49_152, n_evals=2, log_every=1),
-    mps=dict(batch_size=4, eval_batch_size=8, max_tokens=49_152, n_evals=2, log_every=1),
+    cpu=dict(batch_size=2, eval_batch_size=4, max_tokens=43_520, n_evals=2, log_every=1),
+    mps=dict(batch_size=4, eval_batch_size=8, max_tokens=43_520, n_evals=2, log_every=1),
     cuda=dict(batch_size=4, eval_batch_size=16, max_tokens=None, n_evals=4, log_every=5),
 )
 

@@ -34,18 +34,22 @@ def pack(texts:list[str], # posts
          tok,             # the base model's tokenizer
          sep:str,         # the document separator token
          block_size:int,  # tokens per block, at most
+         window:int=32,   # how many of the newest blocks with room left a post may go into
         )->list[list[int]]: # token ids, at most `block_size` per block
-    "Pack whole posts into blocks, each post between separators and every block starting with one and a post"
+    "Pack whole posts into blocks, each post between separators and every block starting with one and a post; first fit"
     sep_id = tok.convert_tokens_to_ids(sep)
-    blocks, block = [], [sep_id]
+    blocks, with_room = [], []
     for ids in tok(list(texts), add_special_tokens=False)['input_ids']:
         post = ids + [sep_id]
-        if len(block) + len(post) > block_size and len(block) > 1: blocks.append(block); block = [sep_id]
-        while len(block) + len(post) > block_size:  # a post longer than a block goes on in the next one
-            cut = block_size - len(block)  # the block holds the separator alone, or nothing
-            blocks.append(block + post[:cut]); block, post = [], post[cut:]
+        block = next((b for b in with_room if len(b) + len(post) <= block_size), None)
+        if block is None:
+            block = [sep_id]
+            while len(block) + len(post) > block_size:  # a post longer than a block goes on in the next one
+                cut = block_size - len(block)  # the block holds the separator alone, or nothing
+                blocks.append(block + post[:cut]); block, post = [], post[cut:]
+            blocks.append(block); with_room.append(block)
         block += post
-    if len(block) > 1: blocks.append(block)
+        with_room = [b for b in with_room if len(b) < block_size - 1][-window:]  # a post takes 2 tokens at least
     return blocks
 
 # %% ../nbs/04_train.ipynb #9e588f15
@@ -95,8 +99,20 @@ def _planned_steps(n_blocks:int, hp:dict)->int:
     return steps
 
 # %% ../nbs/04_train.ipynb #94811e01
+def _frozen_in_bf16(model):
+    "Hold `model`'s linear layers, but its output head, in bf16, as autocast computes them, and the rest in float32"
+    head = model.get_output_embeddings()
+    for m in model.modules():
+        dtype = torch.bfloat16 if isinstance(m, torch.nn.Linear) and m is not head else torch.float32
+        for p in m.parameters(recurse=False): p.data = p.data.to(dtype)
+
+def _base_dtype(hp:dict):
+    "The dtype to load the base model in: bf16 for LoRA in bf16 (its frozen layers stay so), else float32"
+    return torch.bfloat16 if hp['method'] == 'lora' and hp['precision'] == 'bf16' else torch.float32
+
 def _lora(model, hp:dict):
-    "Wrap `model` with LoRA adapters on its linear layers"
+    "Wrap `model` with LoRA adapters on its linear layers, the frozen layers held in bf16 when training computes in bf16"
+    if hp['precision'] == 'bf16': _frozen_in_bf16(model)
     config = LoraConfig(r=hp['lora_rank'], lora_alpha=hp['lora_alpha'], lora_dropout=hp['lora_dropout'],
                         target_modules=hp['lora_targets'], task_type='CAUSAL_LM')
     return get_peft_model(model, config)
@@ -123,10 +139,13 @@ class _Trainer(AtomicCheckpoints):
         return self.lr_scheduler
 
 # %% ../nbs/04_train.ipynb #e7a5040f
+def _merged(model):
+    "The model to save: a LoRA model's updates merged into its weights, in float32"
+    return model.float().merge_and_unload() if isinstance(model, peft.PeftModel) else model
+
 def _save_bot(model, tok, bot_dir:Path, sep:str, data:BotDataset, info:dict)->Path:
     "Merge LoRA into the weights and write the bot folder"
-    if isinstance(model, peft.PeftModel): model = model.merge_and_unload()
-    return write_bot(model, tok, bot_dir, sep, info, data.train, data.valid)
+    return write_bot(_merged(model), tok, bot_dir, sep, info, data.train, data.valid)
 
 # %% ../nbs/04_train.ipynb #ff643bb4
 def _training_args(ckpt_dir:Path, hp:dict, report_to:str)->TrainingArguments:
@@ -171,8 +190,10 @@ class _Run:
 # %% ../nbs/04_train.ipynb #d031ffe1
 def _set_up_trainer(run:_Run, base_model:str, callbacks, threads:int, t_start:float, report_to:str):
     "Load the base model and give `run` its trainer: the packed posts, the step plan and the callbacks"
-    model, run.tok = load_base(base_model)
-    run.sep, hp = separator(run.tok), run.hp
+    hp = run.hp
+    model, run.tok = load_base(base_model, _base_dtype(hp))
+    run.sep = separator(run.tok)
+    if hp['device'] == 'cpu': model.set_attn_implementation('eager')  # faster than flash attention at this length: see `_lora`
     if hp['method'] == 'lora': model = _lora(model, hp)
     blocks = pack(run.data.train, run.tok, run.sep, hp['block_size'])
     args = _training_args(run.ckpt_dir, hp, report_to)
