@@ -284,7 +284,8 @@ def _eval_size(run:_Run, blocks:list)->int:
     per_eval = _EVAL_SHARE * max(left, 0.) / (run.hp['n_evals'] + 1)  # the base model's, and those during training
     batch, t0 = blocks[:run.hp['eval_batch_size']], time.monotonic()
     inputs = run.trainer._prepare_inputs(run.trainer.data_collator([{'input_ids': b} for b in batch]))
-    run.trainer.prediction_step(run.trainer.model, inputs, prediction_loss_only=True)
+    with run.trainer.accelerator.autocast():  # as `evaluate` computes: the frozen layers may be in bf16
+        run.trainer.prediction_step(run.trainer.model, inputs, prediction_loss_only=True)
     n = max(len(batch), min(len(blocks), int(per_eval * len(batch) / (time.monotonic() - t0))))
     if torch.distributed.is_available() and torch.distributed.is_initialized():  # every process evaluates the same sample
         t = torch.tensor([n], device=run.trainer.args.device); torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MIN); n = int(t)
