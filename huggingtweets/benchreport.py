@@ -58,6 +58,10 @@ def _machine_targets(res:dict, # what `run_bench` measured
         _target('Clean and count 100,000 posts', clean, f"< {t['max_clean_seconds']:g} s", v(clean < t['max_clean_seconds']))]
 
 # %% ../nbs/11a_benchreport.ipynb #ebafabcc
+def _pct(x:float)->str:
+    "A share: with one decimal below 10% and at a half (10.5% of 200 posts is not 10%), else a whole percent"
+    return f'{x:.1%}' if x and (x < 0.1 or round(x * 200, 6) % 2 == 1) else f'{x:.0%}'
+
 def _style(run:dict|None)->dict:
     "A run's style figures, or an empty dict when it has none"
     return ((run or {}).get('style') or {}).get('figures') or {}
@@ -87,7 +91,7 @@ def _writing_targets(res:dict, # what `run_bench` measured
         _target('Real-vs-bot AUC', auc, f"≤ {t['max_auc']:.2f}", None if auc is None else auc <= t['max_auc']),
         _target('Copies of training posts among our posts', copies, f"{t['max_copies']:.0%} (none)", None if copies is None else copies <= t['max_copies']),
         _target('Our posts sharing their first word', start,
-                f"≤ {limit:.0%} (the person's {person:.0%} + 5 points, 10% at least)" if limit is not None else "≤ the person's share + 5 points, 10% at least",
+                f"≤ {_pct(limit)} (the person's {_pct(person)} + 5 points, 10% at least)" if limit is not None else "≤ the person's share + 5 points, 10% at least",
                 None if start is None else start <= limit)]
 
 def judge(res:dict, # what `run_bench` measured
@@ -178,8 +182,6 @@ def _style_section(runs:dict)->list[str]:
 
 # %% ../nbs/11a_benchreport.ipynb #328acffe
 _MET = {True: '✅ met', False: '❌ not met', None: '– not judged'}
-
-def _pct(x:float)->str: return f'{x:.0%}' if x == 0 or x >= 0.1 else f'{x:.1%}'
 
 def _verdict_value(v:dict)->str:
     "A verdict's measured value, in the target's terms"
