@@ -201,7 +201,7 @@ def train_cmd(args):
 
 # %% ../nbs/08_cli.ipynb #71287da1
 ENGINE = arg('--engine', choices=['auto', 'ctranslate2', 'transformers'], default='auto',
-             help='what writes the posts: ctranslate2 (int8, fast on a CPU), transformers (Hugging Face generate), '
+             help='what writes the posts: ctranslate2 (fast on a CPU; int8 where its check allows), transformers (Hugging Face generate), '
                   'or auto: ctranslate2 on a CPU when it is installed and converts the bot, else transformers (default: %(default)s)')
 
 def _checked(check:str): # the name of a check of `huggingtweets.generate`, e.g. `check_n`
@@ -226,11 +226,13 @@ def _written_by(samples)->str:
          arg('bot', help='a bot folder, or a Hub id (NAMESPACE/NAME)'),
          arg('prompt', nargs='?', default=PROMPT, help='how the posts start (default: %(default)r)'),
          arg('-n', type=_checked('check_n'), default=10, help='how many posts (default: %(default)s)'),
-         ENGINE, SEED, JSON)
+         ENGINE, SEED, JSON,
+         arg('--original-sampling', action='store_true',
+             help="draw tokens as the 2020 huggingtweets did (top-p 0.95 among the 50 most likely), not from the bot's whole distribution"))
 def generate_cmd(args):
     "Write new posts with a bot"
     from huggingtweets.generate import generate
-    samples = generate(args.bot, args.prompt, n=args.n, seed=args.seed, engine=args.engine)
+    samples = generate(args.bot, args.prompt, n=args.n, seed=args.seed, engine=args.engine, original_sampling=args.original_sampling)
     if args.json: print(json.dumps(samples.to_dict(), ensure_ascii=False))
     else:
         for s in samples: say(f'• {s}')

@@ -6,12 +6,12 @@ Docs: https://huggingtweets.github.io/huggingtweets/generate.html.md"""
 
 # %% auto #0
 __all__ = ['CT2_THREADS', 'ENGINES', 'ENGINE_NAMES', 'COPY_THRESHOLD', 'MIN_COPY_WORDS', 'COPY_RUN', 'MAX_BATCH', 'MAX_SPARES',
-           'MAX_SEED', 'Samples', 'load_bot', 'Engine', 'check_engine_name', 'load_engine', 'normalize', 'copy_score',
-           'CopyFilter', 'training_filter', 'rows_to_sample', 'check_n', 'check_seed', 'generate', 'heldout_loss',
-           'log_predictions']
+           'MAX_SEED', 'Samples', 'load_bot', 'with_original_sampling', 'Engine', 'check_engine_name', 'load_engine',
+           'normalize', 'copy_score', 'CopyFilter', 'training_filter', 'rows_to_sample', 'check_n', 'check_seed',
+           'generate', 'heldout_loss', 'log_predictions']
 
 # %% ../nbs/05_generate.ipynb #2538f3b7
-import math, os, re, secrets, time, warnings
+import copy, math, os, re, secrets, time, warnings
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache, partial
@@ -22,7 +22,7 @@ from transformers import (AutoTokenizer, GenerationConfig, StoppingCriteria,
                           StoppingCriteriaList, set_seed)
 from .core import PROMPT, HuggingTweetsError, is_whole
 from .models import from_pretrained, load_error, precision, train_device
-from .botfolder import Bot
+from .botfolder import ORIGINAL_SAMPLING, Bot
 from .convert import SMOOTHING, ct2_model, conversion_stamp, check_engine, post_ids, hf_losses, ct2_losses
 
 # %% ../nbs/05_generate.ipynb #072e6672
@@ -115,6 +115,12 @@ def _sample_batch(model, tok, prompt:str, n:int, gc:GenerationConfig, sep:str, a
         out = model.generate(x, attention_mask=torch.ones_like(x), generation_config=gc, stopping_criteria=stops)
     new = out[:, x.shape[1]:].cpu()
     return _decode(tok, prompt, prompt_ids, new.tolist(), sep, allow_newlines), int((new != gc.pad_token_id).sum())
+
+def with_original_sampling(gc:GenerationConfig)->GenerationConfig:
+    "`gc` drawing its tokens as the original did: top-p 0.95 among the 50 most likely, temperature 1 (lengths kept)"
+    gc = copy.deepcopy(gc)
+    gc.update(**{k: ORIGINAL_SAMPLING[k] for k in ('do_sample', 'top_k', 'top_p', 'temperature')})
+    return gc
 
 def _prepare(gc:GenerationConfig, tok, sep:str)->GenerationConfig:
     "Stop at the separator as well as the end-of-text token, and pad with the pad token"
@@ -329,13 +335,14 @@ def generate(bot,                     # a `Bot`, a bot folder or a Hub id
              allow_newlines:bool=False,# keep writing past the first newline
              max_rounds:int=3,         # batches to sample at most, replacing dropped samples
              engine:str='auto',        # `auto` (CTranslate2 on a CPU when it can), `ctranslate2` or `transformers`
+             original_sampling:bool=False, # draw tokens as the original did (`with_original_sampling`), not as the bot's settings say
             )->Samples:
     "Write `n` new posts in the bot's voice"
     n, seed, engine = check_n(n), check_seed(seed), check_engine_name(engine)
     bot = Bot.open(bot)  # settings out of range stop here, before a model is loaded
     eng = load_engine(bot, engine)
     sep = bot.separator(eng.tok)
-    gc = _prepare(bot.sampling, eng.tok, sep)
+    gc = _prepare(with_original_sampling(bot.sampling) if original_sampling else bot.sampling, eng.tok, sep)
     copies = training_filter(bot)
     if copies is None: warnings.warn(f"{bot} has no posts (dataset.json) to check its samples against: "
                                      "copies of its training posts are not dropped.")

@@ -55,7 +55,7 @@ def test_bot_folder_loads_with_the_card_snippet(tiny, tmp_path, method):
     out = generator("My dream is", num_return_sequences=5)
     assert len(out) == 5 and all(o['generated_text'].startswith('My dream is') for o in out)
     gen = json.loads((bot/'generation_config.json').read_text())
-    assert {k: gen[k] for k in SAMPLING} == SAMPLING  # the original's sampling defaults (checked in 03b_botfolder)
+    assert {k: gen[k] for k in SAMPLING} == SAMPLING  # the bot's sampling settings, all written out (checked in 03b_botfolder)
     config = json.loads((bot/'config.json').read_text())
     assert config['prefix'] == '<|endoftext|>' == config['task_specific_params']['text-generation']['prefix']
     assert gen['eos_token_id'] == 0  # stops at the separator
