@@ -151,7 +151,8 @@ def _md_table(head:list, rows:list)->list[str]:
 
 # %% ../nbs/11a_benchreport.ipynb #91e7a673
 _STYLE_ROWS = [('Real-vs-bot AUC (± sd over 5 folds)', 'auc'), ('Distinct-1 / distinct-2', 'distinct'),
-               ('Most common first word, share of posts', 'start'), ('Copies of training posts (dropped before)', 'copies'),
+               ('Most common first word, share of posts', 'start'), ('Words the training posts never use', 'new'),
+               ('Copies of training posts (dropped before)', 'copies'),
                ('Words per post: median (quartiles)', 'words'), ('Posts with links / mentions / hashtags', 'marks'),
                ('Posts with emoji / line breaks', 'breaks')]
 
@@ -161,6 +162,7 @@ def _style_cell(f:dict, side:str, row:str)->str:
     if row == 'auc': return '–' if side == 'person' or f['auc'] is None else f"{f['auc']:.2f} ± {f['auc_sd']:.2f}"
     if row == 'copies': return '–' if side == 'person' else _pct(f['copies']) + ('' if f.get('dropped') is None else f" ({_pct(f['dropped'])})")
     if row == 'start': return f"“{s['first_word']}” {_pct(s['same_start'])}" if s['first_word'] else '–'
+    if row == 'new': return '–' if s.get('new_words') is None else _pct(s['new_words'])
     return dict(distinct=f"{s['distinct_1']:.2f} / {s['distinct_2']:.2f}", marks=pcts('links', 'mentions', 'hashtags'), breaks=pcts('emoji', 'line_breaks'),
                 words=f"{s['words_median']:g} ({s['words_q1']:g}–{s['words_q3']:g})")[row]
 
@@ -302,13 +304,15 @@ def _panel_row(run:dict)->dict:
     b = s.get('bot', {})
     return dict(label=run['label'], heldout_loss_fp32=g.get('heldout_loss_fp32'), heldout_loss=g.get('heldout_loss'), auc=s.get('auc'),
                 auc_sd=s.get('auc_sd'), distinct_2=b.get('distinct_2'), words_median=b.get('words_median'), same_start=b.get('same_start'),
+                new_words=b.get('new_words'),
                 copies=s.get('copies'), time_to_bot=run['train']['time_to_bot'], ten_samples=g['seconds'],
                 recipe_call=(run.get('recipe_call') or {}).get('seconds'))
 
 def _person_row(res:dict)->dict:
     "The person's figures of a corpus, from the style figures of our bot's run (or none)"
     p = _style(res['runs']['defaults']).get('person', {})
-    return dict(label="The person's posts", distinct_2=p.get('distinct_2'), words_median=p.get('words_median'), same_start=p.get('same_start'))
+    return dict(label="The person's posts", distinct_2=p.get('distinct_2'), words_median=p.get('words_median'), same_start=p.get('same_start'),
+                new_words=p.get('new_words'))
 
 def _panel_target(name:str, results:dict)->dict:
     "One target's verdict on every corpus, and the corpora it holds and fails on"
@@ -333,7 +337,7 @@ def panel_summary(results:dict, # corpus name -> what `run_bench` measured on it
 # %% ../nbs/11a_benchreport.ipynb #e768f12e
 _PANEL_COLS = [('Held-out loss, float32', 'heldout_loss_fp32'), ('Held-out loss, generating model', 'heldout_loss'),
                ('Real-vs-bot AUC', 'auc'), ('Distinct-2', 'distinct_2'), ('Words per post (median)', 'words_median'),
-               ('Same first word', 'same_start'), ('Copies', 'copies'), ('Time to a bot (s)', 'time_to_bot'), ('Ten samples (s)', 'ten_samples'),
+               ('Same first word', 'same_start'), ('New words', 'new_words'), ('Copies', 'copies'), ('Time to a bot (s)', 'time_to_bot'), ('Ten samples (s)', 'ten_samples'),
                ("The original's call on it (s)", 'recipe_call')]
 
 def _panel_cell(row:dict, key:str)->str:
@@ -341,7 +345,7 @@ def _panel_cell(row:dict, key:str)->str:
     x = row.get(key)
     if x is None: return '–'
     if key == 'auc': return f"{x:.2f} ± {row.get('auc_sd') or 0:.2f}"
-    if key in ('same_start', 'copies'): return _pct(x)
+    if key in ('same_start', 'new_words', 'copies'): return _pct(x)
     if key.startswith('heldout'): return f'{x:.3f}'
     return f'{x:.2f}' if key in ('distinct_2', 'ten_samples', 'recipe_call') else f'{x:,.0f}' if key == 'time_to_bot' else f'{x:g}'
 

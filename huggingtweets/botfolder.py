@@ -18,7 +18,7 @@ from .models import separator as base_separator
 
 # %% ../nbs/03b_botfolder.ipynb #fe0de83a
 ORIGINAL_SAMPLING = dict(do_sample=True, top_k=50, top_p=0.95, temperature=1.0, max_length=160, min_length=10)  # the 2020 bots' (top-k 50: transformers' default)
-SAMPLING = dict(ORIGINAL_SAMPLING, top_k=0, top_p=1.0)  # what a bot we write samples with: its whole distribution (see `hyperparameters`)
+SAMPLING = dict(ORIGINAL_SAMPLING, top_k=0, top_p=0.9)  # what a bot we write samples with: top-p 0.9, no top-k (see `hyperparameters`)
 INFO, POSTS = 'huggingtweets.json', 'dataset.json'  # our two files in a bot folder
 BOT_FILES = ('*.safetensors', '*.safetensors.index.json', 'config.json', 'generation_config.json',  # the model
              'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'added_tokens.json', 'vocab.json',

@@ -228,7 +228,7 @@ def _written_by(samples)->str:
          arg('-n', type=_checked('check_n'), default=10, help='how many posts (default: %(default)s)'),
          ENGINE, SEED, JSON,
          arg('--original-sampling', action='store_true',
-             help="draw tokens as the 2020 huggingtweets did (top-p 0.95 among the 50 most likely), not from the bot's whole distribution"))
+             help="draw tokens as the 2020 huggingtweets did (top-p 0.95 among the 50 most likely), not with the bot's own settings (top-p 0.9 for a bot trained here)"))
 def generate_cmd(args):
     "Write new posts with a bot"
     from huggingtweets.generate import generate

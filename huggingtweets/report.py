@@ -6,7 +6,7 @@ Docs: https://huggingtweets.github.io/huggingtweets/report.html.md"""
 
 # %% auto #0
 __all__ = ['FORM', 'FOLDS', 'MIN_POSTS', 'REPORT', 'PICTURE', 'N_POSTS', 'BOT_COLOR', 'PERSON_COLOR', 'FORM_NAMES', 'words',
-           'distinct', 'same_start', 'form', 'copy_share', 'classifier', 'separability', 'telling_words',
+           'distinct', 'same_start', 'form', 'copy_share', 'new_words', 'classifier', 'separability', 'telling_words',
            'style_figures', 'report_png', 'report_bot', 'read_report', 'bot_report', 'report_rows', 'report_sentence',
            'report_markdown', 'log_report']
 
@@ -76,6 +76,14 @@ def copy_share(bot:list[str],   # the bot's posts
     seen = {g for t in train for g in _ngrams(list(normalize(t)), k)}
     return sum(not seen.isdisjoint(_ngrams(list(normalize(p)), k)) for p in bot) / len(bot) if bot else 0.
 
+# %% ../nbs/05b_report.ipynb #c5b0045
+def new_words(posts:list[str], # the posts of one side
+              known:set[str],  # the words of the training posts (lowercased, see `words`)
+             )->float|None:    # between 0 and 1; None when the posts have no words
+    "The share of the posts' words, numbers left out, that `known` does not hold"
+    ws = [w for p in posts for w in words(p) if not any(c.isdigit() for c in w)]
+    return sum(w not in known for w in ws) / len(ws) if ws else None
+
 # %% ../nbs/05b_report.ipynb #c5b0017
 def classifier(seed:int=0, # makes the fit repeatable
               )->Pipeline:
@@ -125,21 +133,23 @@ def _cut(posts:list[str], n:int, seed:int)->list[str]:
     "`n` of `posts`, chosen at random by `seed`, in their order"
     return posts if len(posts) <= n else [posts[i] for i in sorted(random.Random(seed).sample(range(len(posts)), n))]
 
-def _side(posts:list[str])->dict:
+def _side(posts:list[str], # the posts of one side
+          new:list[str]|None, # those of them to count new words in; None without training posts
+          known:set[str])->dict:
     "The figures of one side"
     share, word = same_start(posts)
     return _rounded(dict(distinct_1=distinct(posts, 1), distinct_2=distinct(posts, 2), same_start=share, first_word=word,
-                         **form(posts)))
+                         new_words=None if new is None else new_words(new, known), **form(posts)))
 
 def _rounded(d:dict)->dict: return {k: round(v, 3) if isinstance(v, float) else v for k,v in d.items()}
 
 # %% ../nbs/05b_report.ipynb #c5b0021
 def style_figures(bot:list[str],          # the bot's posts
                   person:list[str],       # the person's posts, as many as the bot's
-                  train:list[str]=(),     # the posts the bot learned from, for the 8-word copy check
+                  train:list[str]=(),     # the posts the bot learned from, for the copies and the new words
                   dropped:float|None=None,# share of samples the copy filter dropped, when known
                   seed:int=0)->dict:      # JSON-ready figures
-    "How the bot's posts compare with the person's: classifier AUC, telling words, variety, openings, copies and form"
+    "How the bot's posts compare with the person's: classifier AUC, telling words, variety, openings, copies, new words and form"
     n = min(len(bot), len(person))
     if not n: raise HuggingTweetsError(f"No posts to compare ({len(bot)} of the bot's, {len(person)} of the person's): "
                                        "the style report needs posts on both sides.")
@@ -148,8 +158,11 @@ def style_figures(bot:list[str],          # the bot's posts
     auc, sd = separability(bot, person, seed) if enough else (None, None)
     says = telling_words(bot, person, seed=seed) if enough else ([], [])
     note = None if enough else f'{n} posts a side are too few to cross-validate a classifier: it takes {MIN_POSTS}.'
+    known, seen = {w for t in train for w in words(t)}, set(train)
+    held_out = [p for p in person if p not in seen] if train else None  # the person's new words: in posts not trained on
     return dict(n=n, **_rounded(dict(auc=auc, auc_sd=sd)), auc_note=note, bot_says=says[0], person_says=says[1],
-                copies=round(copy_share(bot, train), 3), dropped=dropped, bot=_side(bot), person=_side(person))
+                copies=round(copy_share(bot, train), 3), dropped=dropped,
+                bot=_side(bot, bot if train else None, known), person=_side(person, held_out, known))
 
 # %% ../nbs/05b_report.ipynb #c5b0026
 REPORT, PICTURE, N_POSTS = 'report.json', 'report.png', 200  # the report's files, and posts a side by default
@@ -261,6 +274,7 @@ def report_rows(report:dict, # what `report_bot` or `style_figures` returned
             ('Words per post: median (middle half)', *(f"{s['words_median']:g} ({s['words_q1']:g}–{s['words_q3']:g})" for s in (b, p))),
             ('Distinct words / word pairs', *(f"{s['distinct_1']:.2f} / {s['distinct_2']:.2f}" for s in (b, p))),
             ('Most common first word', start(b), start(p)),
+            ('Words its training posts never use', _pct(b.get('new_words')), _pct(p.get('new_words'))),
             ('Posts with links / @mentions / #hashtags', *(_forms(s, ('links', 'mentions', 'hashtags')) for s in (b, p))),
             ('Posts with emoji / line breaks', *(_forms(s, ('emoji', 'line_breaks')) for s in (b, p))),
             ('Posts repeating 8 words of a training post', _pct(report['copies']), '')]
@@ -274,16 +288,23 @@ def _variety(report:dict)->str:
     if not p or 0.95 <= b / p <= 1.05: return "its wording is about as varied as the person's"
     return f"its wording is {'less' if b < p else 'more'} varied ({b / p:.0%} as many different word pairs as the person's)"
 
+def _new(report:dict)->str:
+    "The bot's new words next to the person's, as a sentence; nothing when either is unknown"
+    b, p = report['bot'].get('new_words'), report['person'].get('new_words')
+    if b is None or p is None: return ''
+    return (f" {_pct(b)} of the words it writes are in none of its training posts, against {_pct(p)} of the person's words in "
+            "posts it did not learn from: a bot well above the person makes words up.")
+
 def report_sentence(report:dict, # what `report_bot` or `style_figures` returned
-                   )->str:       # one sentence
-    "The report in one plain sentence"
+                   )->str:       # a sentence, and one on new words when they are known
+    "The report in plain words"
     n = report['n']
     told = (f"Shown one post by the bot and one by the person, a classifier picks out the bot's {report['auc']:.0%} of the "
             f"time (50% would be a coin toss, over {n} posts each)" if report['auc'] is not None else
             f"With {n} posts each there are too few to say how well a classifier tells the bot from the person")
     c = report['copies']
     copies = f"{c:.0%} of its posts repeat" if c >= .01 else f"{c:.1%} of its posts repeat" if c else 'none of its posts repeats'
-    return f"{told}; {_variety(report)}, and {copies} 8 words in a row from a training post."
+    return f"{told}; {_variety(report)}, and {copies} 8 words in a row from a training post.{_new(report)}"
 
 # %% ../nbs/05b_report.ipynb #c5b003c
 def _cell(text:str)->str:
