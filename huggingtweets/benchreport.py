@@ -172,9 +172,9 @@ def _style_section(runs:dict)->list[str]:
     "Each run's style beside the person's, then ten posts of each; nothing when no run has style figures"
     styled = {k: r for k,r in runs.items() if _style(r)}
     if not styled: return []
-    first = _style(next(iter(styled.values())))
-    head = [f"Style of {first['n']} posts", *(r['label'] for r in styled.values()), "The person's posts"]
-    rows = [[label, *(_style_cell(_style(r), 'bot', row) for r in styled.values()), _style_cell(first, 'person', row)] for label,row in _STYLE_ROWS]
+    person = _style(styled.get('defaults') or next(iter(styled.values())))  # the person as this run measured them (an earlier recipe's may lack a figure)
+    head = [f"Style of {person['n']} posts", *(r['label'] for r in styled.values()), "The person's posts"]
+    rows = [[label, *(_style_cell(_style(r), 'bot', row) for r in styled.values()), _style_cell(person, 'person', row)] for label,row in _STYLE_ROWS]
     lines = [*_md_table(head, rows), '']
     for r in styled.values():
         s = r['style']
