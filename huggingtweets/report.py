@@ -133,13 +133,12 @@ def _cut(posts:list[str], n:int, seed:int)->list[str]:
     "`n` of `posts`, chosen at random by `seed`, in their order"
     return posts if len(posts) <= n else [posts[i] for i in sorted(random.Random(seed).sample(range(len(posts)), n))]
 
-def _side(posts:list[str], # the posts of one side
-          new:list[str]|None, # those of them to count new words in; None without training posts
-          known:set[str])->dict:
+def _side(posts:list[str],     # the posts of one side
+          new:float|None)->dict: # their share of new words (see `new_words`), when known
     "The figures of one side"
     share, word = same_start(posts)
     return _rounded(dict(distinct_1=distinct(posts, 1), distinct_2=distinct(posts, 2), same_start=share, first_word=word,
-                         new_words=None if new is None else new_words(new, known), **form(posts)))
+                         new_words=new, **form(posts)))
 
 def _rounded(d:dict)->dict: return {k: round(v, 3) if isinstance(v, float) else v for k,v in d.items()}
 
@@ -159,10 +158,10 @@ def style_figures(bot:list[str],          # the bot's posts
     says = telling_words(bot, person, seed=seed) if enough else ([], [])
     note = None if enough else f'{n} posts a side are too few to cross-validate a classifier: it takes {MIN_POSTS}.'
     known, seen = {w for t in train for w in words(t)}, set(train)
-    held_out = [p for p in person if p not in seen] if train else None  # the person's new words: in posts not trained on
+    new = lambda posts: new_words(posts, known) if train else None
     return dict(n=n, **_rounded(dict(auc=auc, auc_sd=sd)), auc_note=note, bot_says=says[0], person_says=says[1],
-                copies=round(copy_share(bot, train), 3), dropped=dropped,
-                bot=_side(bot, bot if train else None, known), person=_side(person, held_out, known))
+                copies=round(copy_share(bot, train), 3), dropped=dropped, bot=_side(bot, new(bot)),
+                person=_side(person, new([p for p in person if p not in seen])))  # the person's: in posts not trained on
 
 # %% ../nbs/05b_report.ipynb #c5b0026
 REPORT, PICTURE, N_POSTS = 'report.json', 'report.png', 200  # the report's files, and posts a side by default
