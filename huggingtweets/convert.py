@@ -173,7 +173,7 @@ def conversion_stamp(ct2_dir:str|Path, # a converted model's folder, as `ct2_mod
 # %% ../nbs/05a_convert.ipynb #c0a0e020
 ENGINE_GUARD = 0.01      # held-out loss the generating model may lose against the float32 bot
 FIRST_TOKEN_GUARD = 0.1  # how far (KL, nats) the first token's distribution after the separator may move
-CHECK_POSTS = 128        # held-out posts the check scores (training posts when a bot has none held out)
+CHECK_POSTS = 512        # held-out posts the check scores, at most (training posts when a bot has none held out)
 CANDIDATES = (('int8_float32', SMOOTHING),)  # (precision, smoothing) tried in order before float32 (see *What fixes a broken bot*)
 ENGINE_FILE = 'engine.json'  # the check's verdict, in the bot's `.ctranslate2/`
 
