@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache, partial
 from pathlib import Path
-import torch
+import torch, transformers
 from tqdm.auto import tqdm
-from transformers import (AutoTokenizer, GenerationConfig, StoppingCriteria,
-                          StoppingCriteriaList, set_seed)
+from transformers import AutoTokenizer, GenerationConfig, StoppingCriteria, StoppingCriteriaList
 from .core import PROMPT, HuggingTweetsError, is_whole
 from .models import from_pretrained, load_error, precision, train_device
 from .botfolder import ORIGINAL_SAMPLING, Bot
@@ -189,7 +188,7 @@ class Engine:
     def sampler(self, seed:int|None=None):
         "A function `(prompt, n, gc, sep, allow_newlines) -> (texts, new tokens)` that samples a batch, its draws starting from `seed`"
         if self.name == 'ctranslate2': return partial(_sample_batch_ct2, _ct2_generator(self.model, self.precision, seed), self.tok)
-        if seed is not None: set_seed(seed)
+        if seed is not None: transformers.set_seed(seed)  # looked up here: importing it loads the trainer's modules and peft, 1.6 s
         return partial(_sample_batch, self.model, self.tok)
 
 # %% ../nbs/05_generate.ipynb #c72a0010
